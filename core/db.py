@@ -1,0 +1,101 @@
+"""The database: one proxy every model binds to, opened from DATABASE_URL, a connection per request."""
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from peewee import DatabaseProxy, Model, SqliteDatabase
+from playhouse.db_url import connect
+from playhouse.migrations import Runner, template
+from playhouse.schema_diff import diff_models
+
+db = DatabaseProxy()
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class BaseModel(Model):
+    """Base of every model in the product."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def all_models():
+    """Every concrete model, found by walking BaseModel's subclasses (packages must be imported)."""
+    seen, stack = [], list(BaseModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        if model not in seen:
+            seen.append(model)
+            stack.extend(model.__subclasses__())
+    return sorted(seen, key=lambda m: m._meta.table_name)
+
+
+def open_database(url):
+    """Connect lazily to the database at url, with foreign keys enforced on SQLite."""
+    if url.startswith("sqlite"):
+        # WAL lets the web and the worker read while the other writes; busy_timeout waits for locks.
+        return connect(url, pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000})
+    return connect(url)
+
+
+def init_app(app):
+    """Bind the proxy to the configured database and manage a connection per request."""
+    db.initialize(open_database(app.config["DATABASE_URL"]))
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_appcontext
+    def _close(exc):
+        if not db.is_closed():
+            db.close()
+
+    app.cli.add_command(db_cli)
+
+
+def is_sqlite():
+    return isinstance(db.obj, SqliteDatabase)
+
+
+def migration_runner():
+    return Runner(db.obj, directory=str(MIGRATIONS))
+
+
+db_cli = AppGroup("db", help="Create and migrate the database schema.")
+
+
+@db_cli.command("upgrade")
+def upgrade_command():
+    """Apply every pending migration."""
+    applied = migration_runner().up()
+    click.echo("Applied: " + ", ".join(applied) if applied else "Database is up to date.")
+
+
+@db_cli.command("downgrade")
+@click.argument("target", required=False)
+def downgrade_command(target):
+    """Revert the latest migration, or every one back through TARGET."""
+    reverted = migration_runner().down(target)
+    click.echo("Reverted: " + ", ".join(reverted) if reverted else "Nothing to revert.")
+
+
+@db_cli.command("status")
+def status_command():
+    """List migrations and whether each is applied."""
+    for migration in migration_runner().status():
+        state = migration.applied.isoformat(" ", "seconds") if migration.applied else "pending"
+        click.echo(f"{migration.name:40} {state}")
+
+
+@db_cli.command("generate")
+@click.argument("name")
+def generate_command(name):
+    """Write migration NAME for what the models have and the database lacks; review it before use."""
+    difference = diff_models(db.obj, all_models())
+    if not difference:
+        click.echo("The database already matches the models.")
+        return
+    click.echo(f"Created {migration_runner().create(name, body=template(difference))}")

@@ -1,0 +1,114 @@
+"""Helpers every page and endpoint shares: pagination, CSV export, and error answers."""
+import csv
+import io
+import math
+from dataclasses import dataclass
+
+from flask import Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from core.timeutil import utcnow
+
+# A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class Page:
+    """One page of a query's results, for the pagination macro and the API's list shape."""
+
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self):
+        return self.page > 1
+
+    @property
+    def has_next(self):
+        return self.page < self.pages
+
+
+def _int_arg(name, default, low, high):
+    try:
+        value = int(request.args.get(name, default))
+    except (TypeError, ValueError):
+        value = default
+    return min(max(value, low), high)
+
+
+def paginate(query, per_page=None):
+    """Page a peewee query by ?page= and ?per_page= (capped at 200)."""
+    per_page = _int_arg("per_page", per_page or current_app.config["PER_PAGE"], 1, 200)
+    total = query.count()
+    page = _int_arg("page", 1, 1, max(1, math.ceil(total / per_page)))
+    return Page(items=list(query.paginate(page, per_page)), page=page, per_page=per_page, total=total)
+
+
+def api_list(page, serialise):
+    """The API's list shape (SPEC §5.1)."""
+    return jsonify(items=[serialise(item) for item in page.items], page=page.page,
+                   per_page=page.per_page, total=page.total)
+
+
+def safe_cell(value):
+    """Neutralise a CSV cell a spreadsheet would run as a formula."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+def csv_response(name, header, rows):
+    """Stream rows as a CSV download called name-<date>.csv, every cell made formula-safe."""
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        for row in [header, *rows]:
+            writer.writerow([safe_cell(cell) for cell in row])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+
+    filename = f"{name}-{utcnow():%Y-%m-%d}.csv"
+    return Response(generate(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def wants_csv():
+    return request.args.get("format") == "csv"
+
+
+def api_error(status, code, message, fields=None):
+    """A JSON error in the shape of SPEC §5.1."""
+    response = jsonify(error={"code": code, "message": message, "fields": fields or {}})
+    response.status_code = status
+    return response
+
+
+ERROR_CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 422: "invalid", 500: "server_error"}
+
+
+def init_app(app):
+    def handle(error):
+        status = error.code if isinstance(error, HTTPException) else 500
+        if status == 500:
+            current_app.logger.exception("Unhandled error on %s", request.path)
+        if request.path.startswith("/api/"):
+            message = error.description if isinstance(error, HTTPException) and status != 500 \
+                else "Something went wrong on our side. It has been logged."
+            return api_error(status, ERROR_CODES.get(status, "error"), message)
+        template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/other.html"
+        return render_template(template, status=status), status
+
+    app.register_error_handler(HTTPException, handle)
+    app.register_error_handler(Exception, handle)

@@ -1,0 +1,1 @@
+"""Tactic catalogue, disruption operations and actions, and multi-agency meetings."""

@@ -1,0 +1,1 @@
+"""Messages that must reach an organisation: outbox, delivery, inbox, acknowledgement, escalation."""

@@ -1,0 +1,1 @@
+"""Geocoding, the space-time hotspot analysis and the maps built on it."""

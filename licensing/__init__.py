@@ -1,0 +1,1 @@
+"""Licences, flags, recommendations, panels, decisions and the statutory register duties."""

@@ -1,0 +1,88 @@
+"""Every endpoint has a declared rule, and the server gives each role exactly the declared answer."""
+import pytest
+from conftest import KIND_OF_ROLE
+
+from core import auth
+from core.permissions import PUBLIC, RULES, allows
+from core.models import ApiToken
+
+ROLES = ["anonymous", "licensing_officer", "police", "specialist", "partner", "manager", "admin"]
+
+
+def endpoints(app):
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules()})
+
+
+def test_every_endpoint_has_a_declared_rule(app):
+    missing = [endpoint for endpoint in endpoints(app) if endpoint not in RULES]
+    assert not missing, f"endpoints with no permission rule (add them to core/permissions.py): {missing}"
+
+
+def test_no_rule_is_left_for_an_endpoint_that_is_gone(app):
+    assert set(RULES) <= set(endpoints(app))
+
+
+def test_an_endpoint_without_a_rule_is_refused(app, client, make_user, log_in, monkeypatch):
+    monkeypatch.delitem(RULES, "core.home")
+    log_in(make_user("admin"))
+    assert client.get("/").status_code == 403
+
+
+@pytest.fixture
+def subjects(make_user, make_org):
+    """Records the routes' URL arguments point at, none of them the acting user."""
+    subject = make_user("police")
+    token = ApiToken.issue(subject, "subject token")[0]
+    return {"user_id": subject.id, "organisation_id": make_org("partner").id, "token_id": token.id}
+
+
+FILES = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css"}
+
+
+def url_for_rule(rule, subjects):
+    values = {argument: subjects[argument] for argument in rule.arguments if argument != "filename"}
+    if "filename" in rule.arguments:
+        values["filename"] = FILES[rule.endpoint]
+    return rule.build(values)[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_the_declared_answer_on_every_endpoint(app, role, subjects, make_user, make_org):
+    """Anonymous: login redirect (401 on the API). Refused role: 403. Allowed: the page itself."""
+    client = app.test_client()
+    headers = {}
+    user = None
+    if role != "anonymous":
+        user = make_user(role, organisation=make_org(KIND_OF_ROLE[role]))
+        client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+        headers = {"Authorization": f"Bearer {auth.issue_token(user, 'route test')}"}
+
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        declared = RULES[rule.endpoint]
+        url = url_for_rule(rule, subjects)
+        is_api = url.startswith("/api/")
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method, headers=headers if is_api else {})
+            where = f"{role} {method} {url} ({rule.endpoint})"
+            if declared == PUBLIC or (user is not None and allows(declared, user)):
+                assert response.status_code < 500, where
+                assert response.status_code not in (401, 403), where
+                assert not (response.location or "").startswith("/login?next="), where
+                if method == "GET" and rule.endpoint not in ("core.login",):
+                    assert response.status_code == 200, where
+            elif user is None:
+                if is_api:
+                    assert response.status_code == 401, where
+                    assert response.json["error"]["code"] == "unauthorised", where
+                else:
+                    assert response.status_code == 302, where
+                    assert response.location.startswith("/login?next="), where
+            else:
+                assert response.status_code == 403, where
+                if is_api:
+                    assert response.json["error"]["code"] == "forbidden", where
+            checked += 1
+            if user is not None and rule.endpoint == "core.logout":
+                client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    assert checked >= len(RULES)
