@@ -17,12 +17,19 @@ class AppWorker(Worker):
         super().__init__(*args, **kwargs)
         self.app = app
 
-    def perform_job(self, job, queue):
-        # Runs in the forked work horse: open a connection of its own, never the parent's.
+    def execute_job(self, job, queue):
+        # Runs in this process, before forking the work horse: a connection must never be shared
+        # across a fork, so the horse starts without one and opens its own.
+        if not db.is_closed():
+            db.close()
+        return super().execute_job(job, queue)
+
+    def perform_job(self, *args, **kwargs):
+        # Runs in the work horse.
         with self.app.app_context():
             db.connect(reuse_if_open=True)
             try:
-                return super().perform_job(job, queue)
+                return super().perform_job(*args, **kwargs)
             finally:
                 if not db.is_closed():
                     db.close()

@@ -23,8 +23,8 @@ def organisations():
     """List organisations, with search and CSV export."""
     query = Organisation.search(q=request.args.get("q"), kind=request.args.get("kind"))
     if wants_csv():
-        return csv_response("organisations", ["id", "name", "kind", "active"],
-                            ([o.id, o.name, o.kind, o.active] for o in query))
+        return csv_response("organisations", ["id", "name", "kind", "active"], query,
+                            lambda o: [o.id, o.name, o.kind, o.active])
     return render_template("admin/organisations.html", page=paginate(query), kinds=ORGANISATION_KINDS)
 
 
@@ -64,8 +64,8 @@ def users():
                         organisation_id=request.args.get("organisation", type=int), active=active)
     if wants_csv():
         return csv_response("users", ["id", "name", "email", "organisation", "role", "active", "last login"],
-                            ([u.id, u.name, u.email, u.organisation.name, u.role, u.active,
-                              format_local(u.last_login_at)] for u in query))
+                            query, lambda u: [u.id, u.name, u.email, u.organisation.name, u.role, u.active,
+                                              format_local(u.last_login_at)])
     return render_template("admin/users.html", page=paginate(query), roles=ROLES,
                            organisations=Organisation.search(), confirm=ConfirmForm())
 
@@ -167,10 +167,9 @@ def audit_log():
     if wants_csv():
         audit.record("audit.export", reason=request.query_string.decode()[:500])
         return csv_response("audit", ["time (UTC)", "user", "organisation", "action", "record type",
-                                      "record id", "reason", "recipients", "address"],
-                            ([e.at.isoformat(" ", "seconds"), e.user.email if e.user else e.actor_label,
-                              e.organisation.name if e.organisation else "", e.action, e.record_type,
-                              e.record_id, e.reason, ",".join(map(str, e.recipient_ids)), e.address]
-                             for e in query))
+                                      "record id", "reason", "recipients", "address"], query,
+                            lambda e: [e.at.isoformat(" ", "seconds"), e.user.email if e.user else e.actor_label,
+                                       e.organisation.name if e.organisation else "", e.action, e.record_type,
+                                       e.record_id, e.reason, ",".join(map(str, e.recipient_ids)), e.address])
     return render_template("admin/audit.html", form=form, page=paginate(query))
 

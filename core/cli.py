@@ -2,6 +2,7 @@
 import sys
 
 import click
+from flask.cli import with_appcontext
 from core import auth, demo
 from core.models import ORGANISATION_KINDS, ROLE_OF_KIND, ROLES, Organisation, User
 
@@ -14,6 +15,7 @@ def _read_password():
 
 
 @click.command("create-org")
+@with_appcontext
 @click.argument("name")
 @click.option("--kind", type=click.Choice(sorted(ORGANISATION_KINDS)), required=True)
 def create_org(name, kind):
@@ -25,6 +27,7 @@ def create_org(name, kind):
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", required=True, help="The person's full name.")
 @click.option("--org", "organisation_name", required=True, help="Organisation name or id.")
@@ -50,6 +53,7 @@ def create_user(email, name, organisation_name, role):
 
 
 @click.command("create-token")
+@with_appcontext
 @click.argument("email")
 @click.option("--name", default="command line", help="What the token is for.")
 def create_token(email, name):
@@ -61,6 +65,7 @@ def create_token(email, name):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Create the demo organisations, users and records (safe to run again)."""
     logins = demo.seed()

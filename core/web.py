@@ -4,7 +4,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
 from core.timeutil import utcnow
@@ -67,19 +67,26 @@ def safe_cell(value):
     return text
 
 
-def csv_response(name, header, rows):
-    """Stream rows as a CSV download called name-<date>.csv, every cell made formula-safe."""
+def csv_response(name, header, records, row):
+    """Stream row(record) for each of records as a CSV download called name-<date>.csv.
+
+    records (usually a query) is read only while streaming, inside the request's context, and
+    every cell is made formula-safe.
+    """
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        for row in [header, *rows]:
-            writer.writerow([safe_cell(cell) for cell in row])
+        writer.writerow(header)
+        for record in records:
+            writer.writerow([safe_cell(cell) for cell in row(record)])
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate(0)
+        yield buffer.getvalue()
 
     filename = f"{name}-{utcnow():%Y-%m-%d}.csv"
-    return Response(generate(), mimetype="text/csv",
+    # stream_with_context keeps the request (and its database connection) open while rows stream.
+    return Response(stream_with_context(generate()), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

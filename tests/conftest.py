@@ -139,7 +139,7 @@ def make_user(make_org):
 
     def make(role="police", organisation=None, email=None, password=PASSWORD, **fields):
         organisation = organisation or make_org(KIND_OF_ROLE[role])
-        user = auth.create_user(email or f"{role}{next(counter)}@example.test", f"Test {role.replace('_', ' ')}",
+        user = auth.create_user(email or f"{role}{next(counter)}@example.org", f"Test {role.replace('_', ' ')}",
                                 organisation, role, password)
         if fields:
             User.update(**fields).where(User.id == user.id).execute()

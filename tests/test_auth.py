@@ -24,11 +24,11 @@ def test_login_with_right_password_lands_on_home_and_is_audited(client, make_use
 
 def test_unknown_email_and_wrong_password_get_the_same_message(client, make_user):
     user = make_user("police")
-    unknown = login(client, "nobody@example.test").get_data(as_text=True)
+    unknown = login(client, "nobody@example.org").get_data(as_text=True)
     wrong = login(client, user, "not the password").get_data(as_text=True)
     assert LOGIN_FAILED in unknown and LOGIN_FAILED in wrong
     failures = AuditEvent.search(action="login.failure")
-    assert {e.actor_label or e.user.email for e in failures} == {"nobody@example.test", user.email}
+    assert {e.actor_label or e.user.email for e in failures} == {"nobody@example.org", user.email}
 
 
 def test_five_wrong_passwords_lock_the_account_and_audit_six_events(client, make_user):

@@ -1,0 +1,1 @@
+"""Benchmarks and their data generators; `python -m bench` (make bench) runs them all."""
