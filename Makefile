@@ -30,7 +30,7 @@ run: venv
 	    --access-logfile - 'app:create_app()'
 
 test: venv
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python -m bench
