@@ -8,10 +8,32 @@ from playhouse.flask_utils import get_object_or_404
 from core import audit, auth
 from core.forms import AuditFilterForm, ConfirmForm, OrganisationForm, TokenForm, UserForm
 from core.models import ORGANISATION_KINDS, ROLES, ApiToken, Organisation, User
-from core.timeutil import format_local, london_day_start
+from core.home import Panel, home_panel
+from core.timeutil import format_local, london_day_start, utcnow
 from core.web import csv_response, paginate, wants_csv
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@home_panel("admin")
+def locked_accounts(user):
+    """Accounts locked after failed logins: someone may be locked out, or someone may be guessing."""
+    locked = User.select().where(User.locked_until > utcnow()).order_by(User.locked_until.desc())
+    return Panel(title="Locked accounts",
+                 items=[(f"{u.name} ({u.email}), locked until {format_local(u.locked_until)}",
+                         url_for("admin.user_edit", user_id=u.id)) for u in locked.limit(10)],
+                 empty="No account is locked.", more_url=url_for("admin.audit", action="login.lockout"))
+
+
+@home_panel("admin")
+def recent_login_failures(user):
+    since = utcnow() - timedelta(hours=24)
+    failures = audit.AuditEvent.search(action="login.failure", since=since)
+    count = failures.count()
+    return Panel(title="Failed logins in the last 24 hours",
+                 items=[(f"{count} failed login{'s' if count != 1 else ''}", url_for("admin.audit", action="login.failure"))]
+                 if count else [],
+                 empty="No failed logins.")
 
 
 def _me():

@@ -173,3 +173,19 @@ def test_password_is_never_in_the_audit_log(app, make_user):
     assert not any("my secret attempt" in (e.reason or "") + (e.actor_label or "")
                    for e in AuditEvent.select())
     assert PASSWORD not in "".join((e.reason or "") for e in AuditEvent.select())
+
+
+def test_admin_home_shows_locked_accounts_and_failed_logins(app, client, make_user, log_in):
+    officer = make_user("police", email="locked.out@example.org")
+    for _ in range(5):
+        login(app.test_client(), officer, "wrong password!!")
+    log_in(make_user("admin"))
+    home = client.get("/").get_data(as_text=True)
+    assert "Locked accounts" in home and "locked.out@example.org" in home
+    assert "5 failed logins" in home
+
+
+def test_home_for_other_roles_starts_empty(client, make_user, log_in):
+    log_in(make_user("partner"))
+    home = client.get("/").get_data(as_text=True)
+    assert "Nothing needs your attention right now." in home and "Locked accounts" not in home
