@@ -8,8 +8,11 @@ from flask_wtf.csrf import CSRFProtect
 
 from core import admin, api, auth, cli, db, permissions, queue, security, views, web
 from core.config import load as load_settings
+from core.navigation import links_for
 from core.permissions import can
 from core.timeutil import format_local
+from followups import api as followups_api
+from followups import views as followups_views
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -34,12 +37,15 @@ def create_app(config=None):
     web.init_app(app)
     cli.init_app(app)
 
-    for blueprint in (views.bp, admin.bp, api.bp):
+    for blueprint in (views.bp, admin.bp, followups_views.bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only (never the session cookie), so CSRF cannot apply.
-    csrf.exempt(api.bp)
+    for blueprint in (api.bp, followups_api.bp):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
     app.before_request(permissions.enforce)
 
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["navigation"] = links_for
     return app

@@ -1,13 +1,26 @@
 """The rq worker: builds the app and runs each job inside its context with its own database connection.
 
 Run any number of these, on any hosts that reach the database and Redis: `python worker.py`.
+Each also queues the periodic follow-up sweep (at most once per interval across all of them),
+and keeps going through database or Redis outages: a lost connection restarts the worker, it
+does not end it.
 """
+import logging
+import multiprocessing
+import os
 import sys
+import time
 
+from redis.exceptions import RedisError
 from rq import Worker
 
 from app import create_app
 from core.db import db
+from core.queue import queue
+
+log = logging.getLogger("worker")
+
+SWEEP_JOB = "followups.jobs.sweep"
 
 
 class AppWorker(Worker):
@@ -39,11 +52,45 @@ def make_worker(app, queue_names=None):
     return AppWorker(queue_names or app.config["RQ_QUEUES"], connection=app.get_redis(), app=app)
 
 
-def main(argv):
-    app = create_app()
-    burst = "--burst" in argv
+def queue_sweeps(app, parent_pid):
+    """Queue the sweep job every SWEEP_INTERVAL_SECONDS while the parent worker lives.
+
+    A Redis key taken with SET NX makes one sweep per interval, however many workers run.
+    """
+    interval = app.config["SWEEP_INTERVAL_SECONDS"]
     with app.app_context():
-        make_worker(app).work(with_scheduler=True, burst=burst)
+        while os.getppid() == parent_pid:
+            try:
+                if app.get_redis().set("followups:sweep-due", "1", nx=True, ex=max(interval - 1, 1)):
+                    queue().enqueue(SWEEP_JOB, job_timeout=300)
+            except RedisError as error:
+                log.warning("Could not queue the sweep (%s); trying again in %ss", error, interval)
+            time.sleep(interval)
+
+
+def run(app, burst=False):
+    """Work until asked to stop; if Redis drops the worker, start a new one when it is back."""
+    if not burst:
+        sweeper = multiprocessing.Process(target=queue_sweeps, args=(app, os.getpid()), daemon=True,
+                                          name="sweep-scheduler")
+        sweeper.start()
+    while True:
+        try:
+            worker = make_worker(app)
+            worker.work(with_scheduler=True, burst=burst)
+        except RedisError as error:
+            log.warning("Worker lost Redis (%s)", error)
+            worker = None
+        # rq sets _stop_requested on SIGTERM/SIGINT; anything else that ended the loop was an outage.
+        if burst or (worker is not None and worker._stop_requested):
+            return
+        log.warning("Worker stopped unexpectedly; starting again in 5 s")
+        time.sleep(5)
+
+
+def main(argv):
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run(create_app(), burst="--burst" in argv)
 
 
 if __name__ == "__main__":

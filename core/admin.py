@@ -9,10 +9,16 @@ from core import audit, auth
 from core.forms import AuditFilterForm, ConfirmForm, OrganisationForm, TokenForm, UserForm
 from core.models import ORGANISATION_KINDS, ROLES, ApiToken, Organisation, User
 from core.home import Panel, home_panel
+from core.navigation import nav_link
 from core.timeutil import format_local, london_day_start, utcnow
 from core.web import csv_response, paginate, wants_csv
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+nav_link("admin.users", "Users")
+nav_link("admin.organisations", "Organisations")
+nav_link("admin.tokens", "API tokens")
+nav_link("admin.audit", "Audit log")
 
 
 @home_panel("admin")

@@ -52,13 +52,25 @@ def load(instance_path):
         "PER_PAGE": 50,
         # Map tiles: the one outside host a page may load from; empty means data layers only.
         "TILE_URL": os.environ.get("TILE_URL", ""),
-        # Mail (follow-ups): placeholders until the follow-ups capability uses them.
+        # Mail for follow-ups; an organisation with an e-mail address gets follow-ups by e-mail too.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "no-reply@localhost"),
+        "MAIL_TIMEOUT_SECONDS": 10,
+        # Follow-ups: retry failed deliveries with backoff for this long, then list them as failed.
+        "FOLLOWUP_RETRY_HOURS": float(os.environ.get("FOLLOWUP_RETRY_HOURS", "24")),
+        "FOLLOWUP_BACKOFF_SECONDS": 10,
+        # A worker's lease on a follow-up while it delivers; a killed worker's lease runs out.
+        "FOLLOWUP_LEASE_SECONDS": 120,
+        # The sweep re-queues anything still undelivered this long after it was due.
+        "FOLLOWUP_REQUEUE_AFTER_SECONDS": 60,
+        "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
+        "WEBHOOK_TIMEOUT_SECONDS": 10,
+        # Webhooks must be HTTPS; plain HTTP only where an operator allows it (loopback tests).
+        "WEBHOOK_ALLOW_HTTP": _flag("WEBHOOK_ALLOW_HTTP"),
         # Geocoding (hotspots): the online geocoder stays off unless an admin turns it on.
         "GEOCODER": os.environ.get("GEOCODER", ""),
         "GEOCODER_DOMAIN": os.environ.get("GEOCODER_DOMAIN", ""),

@@ -14,6 +14,8 @@ CASEWORK = frozenset({"police", "specialist"})
 LICENSING = frozenset({"licensing_officer"})
 MANAGERS = frozenset({"manager"})
 STAFF = frozenset({"police", "specialist", "licensing_officer"})
+# Everyone who works for an organisation's casework: all roles but a plain administrator.
+MEMBERS = frozenset({"police", "specialist", "licensing_officer", "partner", "manager"})
 
 RULES = {
     # core: sign-in, home, health, static files
@@ -37,9 +39,20 @@ RULES = {
     "admin.token_new": ADMIN,
     "admin.token_revoke": ADMIN,
     "admin.audit": ADMIN,
+    # follow-ups: the organisation's inbox and what it sent; delivery operations for administrators
+    "followups.inbox": MEMBERS,
+    "followups.item": MEMBERS,
+    "followups.acknowledge": MEMBERS,
+    "followups.sent": MEMBERS,
+    "followups.operations": ADMIN,
+    "followups.admin_item": ADMIN,
+    "followups.retry": ADMIN,
+    "followups.delivery_settings": ADMIN,
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
     "api.organisations": LOGGED_IN,
+    "followups_api.inbox": MEMBERS,
+    "followups_api.acknowledge": MEMBERS,
 }
 
 

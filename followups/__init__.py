@@ -1,1 +1,7 @@
-"""Messages that must reach an organisation: outbox, delivery, inbox, acknowledgement, escalation."""
+"""Messages that must reach an organisation: outbox, delivery, inbox, acknowledgement, escalation.
+
+Every part of the product tells an organisation something it must not miss through send().
+"""
+from followups.outbox import periodic_check, send
+
+__all__ = ["periodic_check", "send"]

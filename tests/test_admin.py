@@ -185,7 +185,7 @@ def test_admin_home_shows_locked_accounts_and_failed_logins(app, client, make_us
     assert "5 failed logins" in home
 
 
-def test_home_for_other_roles_starts_empty(client, make_user, log_in):
+def test_home_for_other_roles_shows_their_own_panels_not_the_admins(client, make_user, log_in):
     log_in(make_user("partner"))
     home = client.get("/").get_data(as_text=True)
-    assert "Nothing needs your attention right now." in home and "Locked accounts" not in home
+    assert "Everything in your inbox is acknowledged." in home and "Locked accounts" not in home

@@ -4,7 +4,7 @@ from conftest import KIND_OF_ROLE
 
 from core import auth
 from core.permissions import PUBLIC, RULES, allows
-from core.models import ApiToken
+from core.models import ApiToken, Organisation, User
 
 ROLES = ["anonymous", "licensing_officer", "police", "specialist", "partner", "manager", "admin"]
 
@@ -28,12 +28,23 @@ def test_an_endpoint_without_a_rule_is_refused(app, client, make_user, log_in, m
     assert client.get("/").status_code == 403
 
 
-@pytest.fixture
-def subjects(make_user, make_org):
-    """Records the routes' URL arguments point at, none of them the acting user."""
-    subject = make_user("police")
+def route_subjects(app, user=None, other=None):
+    """Records the routes' URL arguments point at: owned by user's organisation where that matters,
+    and never user themself (so an admin deactivating one does not lock themselves out)."""
+    from followups import outbox
+
+    subject = other or User.create(email=f"subject{User.select().count()}@example.org", name="Subject",
+                                   organisation=user.organisation if user else Organisation.create(
+                                       name="Subject organisation", kind="police"),
+                                   role="police", password_hash="x")
     token = ApiToken.issue(subject, "subject token")[0]
-    return {"user_id": subject.id, "organisation_id": make_org("partner").id, "token_id": token.id}
+    recipient = user.organisation if user else subject.organisation
+    with app.app_context():
+        followup = outbox.send("notice", None, to=[recipient], subject="Route test", body="Text",
+                               sender=subject.organisation)[0]
+        outbox.deliver(followup.id)
+    return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
+            "followup_id": followup.id}
 
 
 FILES = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css"}
@@ -47,7 +58,7 @@ def url_for_rule(rule, subjects):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_gets_the_declared_answer_on_every_endpoint(app, role, subjects, make_user, make_org):
+def test_each_role_gets_the_declared_answer_on_every_endpoint(app, role, make_user, make_org):
     """Anonymous: login redirect (401 on the API). Refused role: 403. Allowed: the page itself."""
     client = app.test_client()
     headers = {}
@@ -56,6 +67,7 @@ def test_each_role_gets_the_declared_answer_on_every_endpoint(app, role, subject
         user = make_user(role, organisation=make_org(KIND_OF_ROLE[role]))
         client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
         headers = {"Authorization": f"Bearer {auth.issue_token(user, 'route test')}"}
+    subjects = route_subjects(app, user)
 
     checked = 0
     for rule in app.url_map.iter_rules():
