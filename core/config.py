@@ -64,9 +64,9 @@ def load(instance_path):
         "FOLLOWUP_RETRY_HOURS": float(os.environ.get("FOLLOWUP_RETRY_HOURS", "24")),
         "FOLLOWUP_BACKOFF_SECONDS": 10,
         # A worker's lease on a follow-up while it delivers; a killed worker's lease runs out.
-        "FOLLOWUP_LEASE_SECONDS": 120,
+        "FOLLOWUP_LEASE_SECONDS": int(os.environ.get("FOLLOWUP_LEASE_SECONDS", "120")),
         # The sweep re-queues anything still undelivered this long after it was due.
-        "FOLLOWUP_REQUEUE_AFTER_SECONDS": 60,
+        "FOLLOWUP_REQUEUE_AFTER_SECONDS": int(os.environ.get("FOLLOWUP_REQUEUE_AFTER_SECONDS", "60")),
         "SWEEP_INTERVAL_SECONDS": int(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
         "WEBHOOK_TIMEOUT_SECONDS": 10,
         # Webhooks must be HTTPS; plain HTTP only where an operator allows it (loopback tests).

@@ -1,0 +1,427 @@
+"""Follow-ups always arrive, exactly once: real Redis, an SMTP server and a webhook receiver on loopback."""
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from conftest import login
+
+from core.audit import AuditEvent
+from core.db import db
+from core.timeutil import utcnow
+from followups import outbox, periodic_check, send
+from followups.channels import message_id
+from followups.models import DeliverySettings, FollowUp, FollowUpEvent
+from worker import make_worker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Receiver:
+    """A partner's webhook endpoint: answers each request with the next scripted status (200 when the
+    script runs out), and counts each idempotency key once, as a careful receiver would."""
+
+    def __init__(self, statuses=(), block_first=False):
+        self.statuses = list(statuses)
+        self.requests = []
+        self.effects = set()
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
+        self.block_first = block_first
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                if receiver.block_first and len(receiver.requests) == 1:
+                    receiver.first_arrived.set()
+                    receiver.release.wait(30)  # the worker is killed while we hold its request
+                    return
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if status == 200:
+                    receiver.effects.add(self.headers["Idempotency-Key"])
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content.decode())
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    mailbox = Mailbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(**kwargs):
+        made.append(Receiver(**kwargs))
+        return made[-1]
+
+    yield make
+    for item in made:
+        item.close()
+
+
+@pytest.fixture
+def orgs(make_org):
+    return {"police": make_org("police", name="Northshire Police"),
+            "council": make_org("licensing", name="Eastbrook Council"),
+            "school": make_org("partner", name="Eastbrook Schools")}
+
+
+def run_worker(app):
+    with app.app_context():
+        make_worker(app).work(burst=True)
+
+
+def send_in_app(app, *args, **kwargs):
+    with app.app_context():
+        return send(*args, **kwargs)
+
+
+def test_send_writes_one_row_per_recipient_and_delivers_to_each_inbox(app, orgs):
+    created = send_in_app(app, "notice", None, to=[orgs["council"], orgs["school"], orgs["council"]],
+                          subject="Panel moved", body="The panel is now on Thursday.", sender=orgs["police"])
+    assert len(created) == 2
+    assert {f.status for f in FollowUp.select()} == {"queued"}
+    run_worker(app)
+    rows = list(FollowUp.select())
+    assert {f.status for f in rows} == {"delivered"} and all(f.inbox_at for f in rows)
+    assert [e.status for e in FollowUpEvent.select().where(FollowUpEvent.followup == rows[0]).order_by(
+        FollowUpEvent.id)] == ["pending", "queued", "inbox", "delivered"]
+    disclosures = AuditEvent.search(action="followup.disclose")
+    assert sorted(e.recipient_ids[0] for e in disclosures) == sorted([orgs["council"].id, orgs["school"].id])
+
+
+def test_a_rolled_back_transaction_sends_nothing(app, orgs):
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            with db.atomic():
+                send("notice", None, to=[orgs["council"]], subject="Never", body="Rolled back")
+                raise RuntimeError("the caller's change failed")
+        assert FollowUp.select().count() == 0
+        assert app.get_redis().llen("rq:queue:default") == 0
+
+
+def test_nothing_is_queued_before_the_callers_transaction_commits(app, orgs):
+    with app.app_context():
+        with db.atomic():
+            send("notice", None, to=[orgs["council"]], subject="Later", body="After commit")
+            assert app.get_redis().llen("rq:queue:default") == 0
+        assert app.get_redis().llen("rq:queue:default") == 1
+
+
+def test_email_carries_the_idempotency_key_as_message_id(app, orgs, smtp):
+    DeliverySettings.create(organisation=orgs["council"], email="licensing@council.example")
+    followup = send_in_app(app, "notice", None, to=[orgs["council"]], subject="Decision due",
+                           body="Please record the decision.")[0]
+    run_worker(app)
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0]
+    assert f"Message-ID: {message_id(followup)}" in message and "Subject: Decision due" in message
+    assert FollowUp.get_by_id(followup.id).email_at is not None
+
+
+def test_webhook_is_signed_retried_with_backoff_and_replays_the_same_key(app, orgs, receiver):
+    hook = receiver(statuses=[500, 503])
+    secret = "s3cret"
+    DeliverySettings.create(organisation=orgs["school"], webhook_url=hook.url, webhook_secret=secret)
+    followup = send_in_app(app, "notice", ("licence", 42), to=[orgs["school"]], subject="Outcome",
+                           body="Licence revoked.", sender=orgs["council"])[0]
+    with app.app_context():
+        assert outbox.deliver(followup.id) == "retrying"
+        row = FollowUp.get_by_id(followup.id)
+        assert row.status == "pending" and row.inbox_at is not None and "500" in row.last_error
+        assert row.next_attempt_at > utcnow() + timedelta(seconds=5)  # backed off
+        assert outbox.deliver(followup.id) == "retrying"
+        assert outbox.deliver(followup.id) == "delivered"
+    keys = {headers["Idempotency-Key"] for headers, _ in hook.requests}
+    assert len(hook.requests) == 3 and keys == {followup.idempotency_key}
+    assert len({body for _, body in hook.requests}) == 1  # the same bytes every time
+    headers, body = hook.requests[-1]
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["X-Signature-Sha256"], expected)
+    payload = json.loads(body)
+    assert payload["record_type"] == "licence" and payload["record_id"] == 42
+    assert FollowUp.get_by_id(followup.id).inbox_at == row.inbox_at  # the inbox copy was not redone
+
+
+def test_delivery_that_keeps_failing_lands_in_failed_and_can_be_retried(app, client, orgs, receiver, make_user,
+                                                                          log_in):
+    hook = receiver(statuses=[500])
+    DeliverySettings.create(organisation=orgs["school"], webhook_url=hook.url, webhook_secret="k")
+    app.config["FOLLOWUP_RETRY_HOURS"] = 0
+    followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Will fail", body="x")[0]
+    with app.app_context():
+        assert outbox.deliver(followup.id) == "failed"
+    log_in(make_user("admin"))
+    page = client.get("/admin/followups").get_data(as_text=True)
+    assert "Will fail" in page and "webhook answered 500" in page
+    app.config["FOLLOWUP_RETRY_HOURS"] = 1
+    assert client.post(f"/admin/followups/{followup.id}/retry").status_code == 302
+    run_worker(app)
+    assert FollowUp.get_by_id(followup.id).status == "delivered"
+    steps = [e.status for e in FollowUp.get_by_id(followup.id).events.order_by(FollowUpEvent.id)]
+    assert steps[-5:] == ["failed", "pending", "queued", "webhook", "delivered"]
+    assert AuditEvent.search(action="followup.retry").count() == 1
+
+
+def test_a_second_run_of_the_same_job_has_no_second_effect(app, orgs, smtp, receiver):
+    hook = receiver()
+    DeliverySettings.create(organisation=orgs["school"], email="office@school.example", webhook_url=hook.url,
+                            webhook_secret="k")
+    followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Once", body="Only once")[0]
+    with app.app_context():
+        assert outbox.deliver(followup.id) == "delivered"
+        assert outbox.deliver(followup.id) == "skipped"
+        outbox.enqueue([followup.id])
+    run_worker(app)
+    assert len(smtp.messages) == 1 and len(hook.requests) == 1
+    assert AuditEvent.search(action="followup.disclose").count() == 1
+
+
+def test_a_worker_killed_mid_delivery_still_delivers_exactly_once(app, orgs, receiver, settings):
+    """SIGKILL the worker while it waits on the webhook; after its lease runs out, another delivers."""
+    hook = receiver(block_first=True)
+    DeliverySettings.create(organisation=orgs["school"], webhook_url=hook.url, webhook_secret="k")
+    followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Survives", body="x")[0]
+    redis_url = settings.get("REDIS_URL") or "unix://" + app.get_redis().connection_pool.connection_kwargs["path"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "DATABASE_", "REDIS_"))}
+    env.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=redis_url, SECRET_KEY="x",
+               FOLLOWUP_LEASE_SECONDS="1", WEBHOOK_ALLOW_HTTP="1")
+    worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert hook.first_arrived.wait(30), "the worker never reached the webhook"
+        os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-request
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    row = FollowUp.get_by_id(followup.id)
+    assert row.status == "queued" and row.inbox_at is not None and row.webhook_at is None
+    time.sleep(1.1)  # the dead worker's lease runs out
+    app.config["FOLLOWUP_REQUEUE_AFTER_SECONDS"] = 0
+    with app.app_context():
+        assert outbox.sweep()["requeued"] == 1
+    run_worker(app)
+    row = FollowUp.get_by_id(followup.id)
+    assert row.status == "delivered" and row.webhook_at is not None
+    assert {headers["Idempotency-Key"] for headers, _ in hook.requests} == {followup.idempotency_key}
+    assert len(hook.effects) == 1
+    assert FollowUpEvent.select().where((FollowUpEvent.followup == row) & (FollowUpEvent.status == "inbox")).count() == 1
+    assert FollowUpEvent.select().where((FollowUpEvent.followup == row)
+                                        & (FollowUpEvent.status == "delivered")).count() == 1
+
+
+def test_sending_while_redis_is_down_commits_and_the_sweep_delivers_later(app, settings, orgs):
+    from app import create_app
+
+    down = create_app({**settings, "REDIS_URL": "redis://127.0.0.1:1/0"})
+    with down.app_context():
+        with db.atomic():
+            created = send("notice", None, to=[orgs["council"]], subject="While down", body="x")
+    row = FollowUp.get_by_id(created[0].id)
+    assert row.status == "pending"  # committed, waiting for the sweep
+    up = create_app({**settings, "FOLLOWUP_REQUEUE_AFTER_SECONDS": 0})
+    with up.app_context():
+        assert outbox.sweep()["requeued"] == 1
+    run_worker(up)
+    assert FollowUp.get_by_id(row.id).status == "delivered"
+
+
+def test_the_sweep_leaves_recent_and_leased_rows_alone(app, orgs):
+    followup = send_in_app(app, "notice", None, to=[orgs["council"]], subject="Fresh", body="x")[0]
+    with app.app_context():
+        assert outbox.sweep()["requeued"] == 0  # queued a moment ago
+        app.config["FOLLOWUP_REQUEUE_AFTER_SECONDS"] = 0
+        FollowUp.update(claimed_until=utcnow() + timedelta(minutes=1)).where(FollowUp.id == followup.id).execute()
+        assert outbox.sweep()["requeued"] == 0  # a worker holds it
+        assert outbox.sweep(now=utcnow() + timedelta(minutes=2))["requeued"] == 1  # its lease ran out
+
+
+def test_backoff_doubles_from_ten_seconds_up_to_an_hour(app):
+    with app.app_context():
+        assert [outbox.backoff_seconds(n) for n in (1, 2, 3, 4)] == [10, 20, 40, 80]
+        assert outbox.backoff_seconds(20) == 3600
+
+
+def test_unacknowledged_follow_ups_escalate_to_managers_once_and_escalations_do_not_chain(
+        app, client, orgs, make_user, log_in):
+    manager = make_user("manager", organisation=orgs["council"])
+    officer = make_user("licensing_officer", organisation=orgs["council"])
+    original = send_in_app(app, "recommendation", ("recommendation", 7), to=[orgs["council"]],
+                           subject="Recommendation: revoke", body="Grounds...", sender=orgs["police"],
+                           due_in_working_days=2)[0]
+    run_worker(app)
+    with app.app_context():
+        assert outbox.escalate_overdue(today=original.due_on) == 0  # due today is not late
+        assert outbox.escalate_overdue(today=original.due_on + timedelta(days=1)) == 1
+        assert outbox.escalate_overdue(today=original.due_on + timedelta(days=30)) == 0
+    escalations = list(FollowUp.select().where(FollowUp.kind == "escalation"))
+    assert {e.recipient_id for e in escalations} == {orgs["council"].id, orgs["police"].id}
+    assert all(e.for_managers and e.due_on is None and e.escalation_of_id == original.id for e in escalations)
+    run_worker(app)
+    log_in(manager)
+    assert "Not acknowledged by Eastbrook Council" in client.get("/inbox").get_data(as_text=True)
+    other = app.test_client()
+    login(other, officer)
+    assert "Not acknowledged by" not in other.get("/inbox").get_data(as_text=True)
+    assert AuditEvent.search(action="followup.escalate").count() == 1
+
+
+def test_domains_register_periodic_checks_that_the_sweep_runs(app):
+    calls = []
+    check = periodic_check(lambda: calls.append("checked"))
+    try:
+        with app.app_context():
+            outbox.sweep()
+    finally:
+        outbox._periodic_checks.remove(check)
+    assert calls == ["checked"]
+
+
+def deliver_all(app, *followups):
+    with app.app_context():
+        for followup in followups:
+            outbox.deliver(followup.id)
+
+
+def test_inbox_lists_unacknowledged_first_counts_them_and_acknowledges(app, client, orgs, make_user, log_in):
+    officer = make_user("licensing_officer", organisation=orgs["council"])
+    first, second = (send_in_app(app, "notice", None, to=[orgs["council"]], subject=subject, body="x",
+                                 sender=orgs["police"])[0] for subject in ("First notice", "Second notice"))
+    elsewhere = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Not for the council", body="x")[0]
+    deliver_all(app, first, second, elsewhere)
+    log_in(officer)
+    page = client.get("/inbox").get_data(as_text=True)
+    assert "Not for the council" not in page
+    assert 'title="2 to attend to">2<' in page  # the navigation count
+    client.post(f"/inbox/{first.id}/ack")
+    page = client.get("/inbox").get_data(as_text=True)
+    table = page[page.index("<tbody>"):]
+    assert table.index("Second notice") < table.index("First notice")  # unacknowledged first
+    assert 'title="1 to attend to">1<' in page
+    acknowledged = FollowUp.get_by_id(first.id)
+    assert acknowledged.acknowledged_by_id == officer.id
+    assert AuditEvent.search(action="followup.acknowledge", record_id=first.id).count() == 1
+    assert client.get(f"/inbox/{elsewhere.id}").status_code == 404
+    assert client.post(f"/inbox/{elsewhere.id}/ack").status_code == 404
+    waiting = client.get("/inbox?state=unacknowledged").get_data(as_text=True)
+    assert "Second notice" in waiting and "First notice" not in waiting
+
+
+def test_the_sender_sees_delivery_and_acknowledgement(app, client, orgs, make_user, log_in):
+    sender = make_user("police", organisation=orgs["police"])
+    followup = send_in_app(app, "notice", None, to=[orgs["council"]], subject="Did you get this?", body="x",
+                           sender=orgs["police"])[0]
+    deliver_all(app, followup)
+    with app.app_context():
+        outbox.acknowledge(FollowUp.get_by_id(followup.id), make_user("licensing_officer", organisation=orgs["council"]))
+    log_in(sender)
+    page = client.get("/followups/sent").get_data(as_text=True)
+    assert "Did you get this?" in page and "Eastbrook Council" in page and "by Test licensing officer" in page
+    exported = list(csv.reader(io.StringIO(client.get("/followups/sent?format=csv").get_data(as_text=True))))
+    assert exported[1][2] == "Did you get this?" and exported[1][10]
+
+
+def test_inbox_item_page_shows_history_and_is_an_audited_read(app, client, orgs, make_user, log_in):
+    officer = make_user("partner", organisation=orgs["school"])
+    followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="<script>alert(1)</script>",
+                           body="Line one\nLine two", sender=orgs["police"])[0]
+    deliver_all(app, followup)
+    log_in(officer)
+    page = client.get(f"/inbox/{followup.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert "delivered by inbox" in page
+    assert AuditEvent.search(action="followup.read", record_id=followup.id).count() == 1
+
+
+def test_inbox_api_lists_and_acknowledges(app, orgs, make_user):
+    from core import auth
+
+    officer = make_user("licensing_officer", organisation=orgs["council"])
+    followup = send_in_app(app, "notice", ("licence", 3), to=[orgs["council"]], subject="API item", body="x")[0]
+    other = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Other", body="x")[0]
+    deliver_all(app, followup, other)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {auth.issue_token(officer, 'test')}"}
+    body = client.get("/api/v1/inbox?unacknowledged=true", headers=headers).json
+    assert body["total"] == 1 and body["items"][0]["id"] == followup.id
+    assert set(body["items"][0]) == {"id", "kind", "subject", "record_type", "record_id", "created_at",
+                                     "acknowledged_at"}
+    assert body["items"][0]["record_type"] == "licence" and body["items"][0]["created_at"].endswith("Z")
+    acked = client.post(f"/api/v1/inbox/{followup.id}/ack", headers=headers)
+    assert acked.status_code == 200 and acked.json["id"] == followup.id and acked.json["acknowledged_at"]
+    again = client.post(f"/api/v1/inbox/{followup.id}/ack", headers=headers)
+    assert again.json["acknowledged_at"] == acked.json["acknowledged_at"]
+    assert client.post(f"/api/v1/inbox/{other.id}/ack", headers=headers).status_code == 404
+    assert client.get("/api/v1/inbox?unacknowledged=true", headers=headers).json["total"] == 0
+    bad = client.get("/api/v1/inbox?unacknowledged=maybe", headers=headers)
+    assert bad.status_code == 422 and "unacknowledged" in bad.json["error"]["fields"]
+
+
+def test_delivery_settings_require_https_and_show_a_new_secret_once(app, client, orgs, make_user, log_in):
+    log_in(make_user("admin"))
+    url = f"/admin/organisations/{orgs['school'].id}/delivery"
+    page = client.post(url, data={"email": "", "webhook_url": "http://partner.example/hook"}).get_data(as_text=True)
+    assert "Give a full https:// address." in page
+    page = client.post(url, data={"email": "desk@school.example", "webhook_url": "https://partner.example/hook"})
+    text = page.get_data(as_text=True)
+    settings = DeliverySettings.get(DeliverySettings.organisation == orgs["school"])
+    assert settings.webhook_secret and settings.webhook_secret in text
+    client.post(url, data={"email": "desk@school.example", "webhook_url": "https://partner.example/hook"})
+    assert DeliverySettings.get_by_id(settings.id).webhook_secret == settings.webhook_secret  # kept
+    assert AuditEvent.search(action="organisation.delivery_settings").count() == 2
+
+
+def test_due_date_counts_working_days(app, orgs):
+    followup = send_in_app(app, "notice", None, to=[orgs["council"]], subject="Due", body="x",
+                           due_in_working_days=10)[0]
+    from core.timeutil import to_local
+    from core.workdays import working_days_between
+
+    assert working_days_between(to_local(utcnow()).date(), followup.due_on) == 10
+    assert followup.due_on > date.today()
