@@ -91,6 +91,7 @@ def users():
     query = User.search(q=request.args.get("q"), role=request.args.get("role"),
                         organisation_id=request.args.get("organisation", type=int), active=active)
     if wants_csv():
+        audit.record("users.export", reason=request.query_string.decode()[:500])
         return csv_response("users", ["id", "name", "email", "organisation", "role", "active", "last login"],
                             query, lambda u: [u.id, u.name, u.email, u.organisation.name, u.role, u.active,
                                               format_local(u.last_login_at)])
@@ -187,7 +188,7 @@ def audit_log():
     query = audit.AuditEvent.search()
     if form.validate():
         query = audit.AuditEvent.search(
-            user_id=form.user.data, organisation_id=form.organisation.data,
+            user_email=form.user.data or None, organisation_id=form.organisation.data,
             action=form.action.data or None, record_type=form.record_type.data or None,
             record_id=int(form.record_id.data) if form.record_id.data else None,
             since=london_day_start(form.since.data) if form.since.data else None,

@@ -3,7 +3,7 @@ import json
 
 from flask import has_request_context, request
 from flask_login import current_user
-from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import JOIN, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField, fn
 
 from core.db import BaseModel
 from core.models import Organisation, User
@@ -54,7 +54,7 @@ class AuditEvent(BaseModel):
 
     @classmethod
     def search(cls, user_id=None, organisation_id=None, action=None, record_type=None,
-               record_id=None, since=None, until=None):
+               record_id=None, since=None, until=None, user_email=None):
         """Filter the log, newest first. since/until are naive-UTC datetimes."""
         query = (cls.select(cls, User, Organisation)
                  .join(User, join_type=JOIN.LEFT_OUTER, on=(cls.user == User.id))
@@ -63,6 +63,9 @@ class AuditEvent(BaseModel):
                  .order_by(cls.at.desc(), cls.id.desc()))
         if user_id:
             query = query.where(cls.user == user_id)
+        if user_email:
+            email = user_email.strip().lower()
+            query = query.where((fn.LOWER(User.email) == email) | (cls.actor_label == email))
         if organisation_id:
             query = query.where(cls.organisation == organisation_id)
         if action:

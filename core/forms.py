@@ -113,7 +113,8 @@ class AuditFilterForm(FlaskForm):
         csrf = False  # a GET filter changes nothing
 
     action = StringField("Action starts with", validators=[Optional(), Length(max=60)])
-    user = SelectField("User", coerce=lambda v: int(v) if v else None, validators=[Optional()])
+    # A text field, not a list of every user: the page must not grow with the number of accounts.
+    user = StringField("User email", validators=[Optional(), Length(max=254)])
     organisation = SelectField("Organisation", coerce=lambda v: int(v) if v else None,
                                validators=[Optional()])
     record_type = StringField("Record type", validators=[Optional(), Length(max=40)])
@@ -123,7 +124,6 @@ class AuditFilterForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user.choices = choices([("", "Anyone"), *((u.id, u.name) for u in User.search())])
         self.organisation.choices = choices([("", "Any"), *((o.id, o.name) for o in Organisation.search())])
 
     def validate_record_id(self, field):

@@ -189,3 +189,20 @@ def test_home_for_other_roles_shows_their_own_panels_not_the_admins(client, make
     log_in(make_user("partner"))
     home = client.get("/").get_data(as_text=True)
     assert "Everything in your inbox is acknowledged." in home and "Locked accounts" not in home
+
+
+def test_audit_log_filters_by_user_email_including_failed_logins_for_unknown_emails(app, client, make_user, log_in):
+    officer = make_user("police", email="tom.h@example.org")
+    login(app.test_client(), officer, "wrong password!!")
+    login(app.test_client(), "ghost@example.org", "whatever")
+    log_in(make_user("admin"))
+    page = client.get("/admin/audit?user=Tom.H@example.org").get_data(as_text=True)
+    assert "login.failure" in page and "ghost@example.org" not in page
+    page = client.get("/admin/audit?user=ghost@example.org").get_data(as_text=True)
+    assert "ghost@example.org" in page and "tom.h@example.org" not in page
+
+
+def test_exporting_users_is_audited(client, make_user, log_in):
+    log_in(make_user("admin"))
+    client.get("/admin/users?format=csv").get_data()
+    assert AuditEvent.search(action="users.export").count() == 1
