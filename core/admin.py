@@ -197,7 +197,7 @@ def audit_log():
         audit.record("audit.export", reason=request.query_string.decode()[:500])
         return csv_response("audit", ["time (UTC)", "user", "organisation", "action", "record type",
                                       "record id", "reason", "recipients", "address"], query,
-                            lambda e: [e.at.isoformat(" ", "seconds"), e.user.email if e.user else e.actor_label,
+                            lambda e: [e.at.isoformat(" ", "seconds"), e.user.email if e.user else (e.actor_label or "system"),
                                        e.organisation.name if e.organisation else "", e.action, e.record_type,
                                        e.record_id, e.reason, ",".join(map(str, e.recipient_ids)), e.address])
     return render_template("admin/audit.html", form=form, page=paginate(query))

@@ -13,8 +13,9 @@ def choices(pairs):
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[InputRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired()])
+    email = StringField("Email", validators=[InputRequired(), Length(max=254)],
+                        render_kw={"autocomplete": "username", "autofocus": True})
+    password = PasswordField("Password", validators=[InputRequired()], render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Log in")
 
 
@@ -26,7 +27,8 @@ class NewPasswordMixin:
 
 
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
-    current_password = PasswordField("Current password", validators=[InputRequired()])
+    current_password = PasswordField("Current password", validators=[InputRequired()],
+                                     render_kw={"autocomplete": "current-password"})
     new_password = PasswordField(f"New password (at least {MIN_PASSWORD_LENGTH} characters)",
                                  validators=[InputRequired()])
     confirm = PasswordField("New password again",

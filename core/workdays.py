@@ -1,5 +1,5 @@
 """Working days in England and Wales: statutory clocks skip weekends and bank holidays."""
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import lru_cache
 
 import holidays

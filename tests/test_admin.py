@@ -2,7 +2,7 @@
 import csv
 import io
 
-from conftest import PASSWORD, login
+from helpers import PASSWORD, login
 
 from core import audit
 from core.audit import AuditEvent

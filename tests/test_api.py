@@ -1,5 +1,5 @@
 """The JSON API's foundation: bearer tokens, /me, /organisations and the error shape (SPEC §5.1)."""
-from conftest import login
+from helpers import login
 
 from core import auth
 from core.models import ApiToken

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import PASSWORD, csrf_token_from
+from helpers import PASSWORD, csrf_token_from
 
 import app as app_module
 from app import create_app

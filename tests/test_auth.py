@@ -1,7 +1,7 @@
 """Logging in and out: throttling, the audit trail, sessions that really end."""
 from datetime import timedelta
 
-from conftest import PASSWORD, csrf_token_from, login
+from helpers import PASSWORD, csrf_token_from, login
 
 from core.audit import AuditEvent
 from core.auth import LOGIN_FAILED

@@ -1,14 +1,11 @@
 """Command-line administration, and the real entry points: flask --app app, gunicorn, worker.py."""
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-import pytest
-from conftest import login
+from helpers import free_port, login, process_env
 
 from core.audit import AuditEvent
 from core.models import ApiToken, Organisation, User
@@ -76,29 +73,14 @@ def test_db_upgrade_reports_when_up_to_date(runner):
     assert "already matches" in runner.invoke(args=["db", "generate", "nothing"]).output
 
 
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def process_env(tmp_path, settings):
-    """Environment for real processes of the app on this test's database and Redis."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "DATABASE_", "REDIS_"))}
-    env.update(DATABASE_URL=settings["DATABASE_URL"], SECRET_KEY="entry-point-test", SESSION_COOKIE_SECURE="0")
-    if settings.get("REDIS_URL"):
-        env["REDIS_URL"] = settings["REDIS_URL"]
-    return env
-
-
-def test_flask_cli_gunicorn_and_worker_start_for_real(tmp_path, process_env, settings, app):
-    flask = subprocess.run([BIN / "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=process_env,
+def test_flask_cli_gunicorn_and_worker_start_for_real(settings, app):
+    env = process_env(settings, app)
+    flask = subprocess.run([BIN / "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=60)
     assert flask.returncode == 0 and "up to date" in flask.stdout, flask.stderr
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([BIN / "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "app:create_app()"],
-                              cwd=ROOT, env=process_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -114,5 +96,5 @@ def test_flask_cli_gunicorn_and_worker_start_for_real(tmp_path, process_env, set
         server.wait(timeout=10)
     # worker.py in burst mode drains the queue and exits.
     worker = subprocess.run([sys.executable, "worker.py", "--burst"], cwd=ROOT, capture_output=True, text=True,
-                            timeout=60, env={**process_env, "REDIS_URL": settings.get("REDIS_URL") or ""})
+                            timeout=60, env=env)
     assert worker.returncode == 0, worker.stderr

@@ -6,7 +6,6 @@ import io
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from conftest import login
+from helpers import free_port, login, process_env
 
 from core.audit import AuditEvent
 from core.db import db
@@ -81,9 +80,7 @@ class Mailbox:
 @pytest.fixture
 def smtp(app):
     mailbox = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
@@ -227,10 +224,7 @@ def test_a_worker_killed_mid_delivery_still_delivers_exactly_once(app, orgs, rec
     hook = receiver(block_first=True)
     DeliverySettings.create(organisation=orgs["school"], webhook_url=hook.url, webhook_secret="k")
     followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Survives", body="x")[0]
-    redis_url = settings.get("REDIS_URL") or "unix://" + app.get_redis().connection_pool.connection_kwargs["path"]
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("FLASK_", "DATABASE_", "REDIS_"))}
-    env.update(DATABASE_URL=settings["DATABASE_URL"], REDIS_URL=redis_url, SECRET_KEY="x",
-               FOLLOWUP_LEASE_SECONDS="1", WEBHOOK_ALLOW_HTTP="1")
+    env = process_env(settings, app, FOLLOWUP_LEASE_SECONDS=1)
     worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

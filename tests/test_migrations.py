@@ -1,6 +1,6 @@
 """The versioned migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 import pytest
-from conftest import TEST_DATABASE_URL
+from helpers import TEST_DATABASE_URL
 from peewee import DatabaseError, IntegrityError
 from playhouse.schema_diff import diff_models
 

@@ -1,6 +1,6 @@
 """Every endpoint has a declared rule, and the server gives each role exactly the declared answer."""
 import pytest
-from conftest import KIND_OF_ROLE
+from helpers import KIND_OF_ROLE
 
 from core import auth
 from core.permissions import PUBLIC, RULES, allows
