@@ -12,6 +12,7 @@ from core.navigation import links_for
 from core.permissions import can
 from core.timeutil import format_local
 from followups import api as followups_api
+from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
 
 csrf = CSRFProtect()

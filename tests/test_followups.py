@@ -419,3 +419,16 @@ def test_due_date_counts_working_days(app, orgs):
 
     assert working_days_between(to_local(utcnow()).date(), followup.due_on) == 10
     assert followup.due_on > date.today()
+
+
+def test_seed_demo_adds_delivered_acknowledged_and_overdue_follow_ups_once(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    runner.invoke(args=["seed-demo"])
+    rows = list(FollowUp.select())
+    assert len(rows) == 7
+    assert all(f.status == "delivered" for f in rows)
+    assert sum(1 for f in rows if f.acknowledged_at) == 4
+    overdue = [f for f in rows if f.is_overdue]
+    assert len(overdue) == 1 and overdue[0].recipient.name == "Eastbrook Schools Safeguarding Partnership"
+    with app.app_context():
+        assert outbox.sweep()["escalated"] == 1
