@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Response, current_app, jsonify, render_template, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
+from core import audit
 from core.timeutil import utcnow
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -70,9 +71,10 @@ def safe_cell(value):
 def csv_response(name, header, records, row):
     """Stream row(record) for each of records as a CSV download called name-<date>.csv.
 
-    records (usually a query) is read only while streaming, inside the request's context, and
-    every cell is made formula-safe.
+    Every export is audited as "<name>.export" with the filters used. records (usually a query)
+    is read only while streaming, inside the request's context, and every cell is made formula-safe.
     """
+    audit.record(f"{name}.export", reason=request.query_string.decode()[:500] or None)
     def generate():
         buffer = io.StringIO()
         writer = csv.writer(buffer)

@@ -37,6 +37,7 @@ def test_organisation_list_searches_filters_and_exports(client, make_user, make_
     exported = rows(client.get("/admin/organisations?q=Harbour&format=csv"))
     assert exported[0] == ["id", "name", "kind", "active"]
     assert sorted(row[1] for row in exported[1:]) == ["Harbour Constabulary", "Harbour Health Visitors"]
+    assert AuditEvent.search(action="organisations.export").get().reason == "q=Harbour&format=csv"
 
 
 def test_admin_creates_a_user_who_can_then_log_in(app, client, make_user, make_org, log_in):
