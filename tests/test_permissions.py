@@ -98,3 +98,23 @@ def test_each_role_gets_the_declared_answer_on_every_endpoint(app, role, make_us
             if user is not None and rule.endpoint == "core.logout":
                 client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
     assert checked >= len(RULES)
+
+
+def test_require_own_organisation_refuses_another_organisations_record(app, make_user):
+    from types import SimpleNamespace
+
+    from flask_login import login_user
+    from werkzeug.exceptions import Forbidden
+
+    from core.permissions import require_own_organisation
+
+    user = make_user("licensing_officer")
+    with app.test_request_context():
+        user.login_session = "x"
+        login_user(user)
+        own = SimpleNamespace(organisation_id=user.organisation_id)
+        assert require_own_organisation(own) is own
+        with pytest.raises(Forbidden):
+            require_own_organisation(SimpleNamespace(organisation_id=user.organisation_id + 1))
+        licence = SimpleNamespace(authority_id=user.organisation_id)
+        assert require_own_organisation(licence, field="authority") is licence
