@@ -11,10 +11,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import pages
+from bench import followups, pages
 
 # Explicit, so adding a benchmark is a visible one-line change.
-BENCHMARKS = [pages]
+BENCHMARKS = [pages, followups]
 
 BENCHMARKS_FILE = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 

@@ -24,12 +24,6 @@ class DeliveryError(Exception):
     """A channel could not deliver this time; the follow-up will be retried."""
 
 
-def _inbox(followup, settings):
-    # The inbox entry is the follow-up row itself: marking it delivered (done by the caller, in the
-    # database) is the whole effect, so it can only ever happen once.
-    return None
-
-
 def _email(followup, settings):
     config = current_app.config
     if not config["MAIL_SERVER"]:
@@ -96,9 +90,11 @@ def _webhook(followup, settings):
         raise DeliveryError(f"webhook unreachable: {error}") from error
 
 
-def for_recipient(settings):
-    """(channel name, FollowUp column marking it done, effect) for each channel the recipient has."""
-    yield "inbox", "inbox_at", _inbox
+def outside(settings):
+    """(channel name, FollowUp column marking it done, effect) for each channel beyond the in-app inbox.
+
+    The inbox is not among them: the inbox entry is the follow-up row itself, put there in the database.
+    """
     if settings is not None and settings.email:
         yield "email", "email_at", _email
     if settings is not None and settings.webhook_url:

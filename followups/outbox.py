@@ -77,11 +77,12 @@ def enqueue(ids, delay=None):
     """Put follow-ups on the queue. If Redis is unreachable they stay pending for the sweep."""
     try:
         work = queue()
+        # The database holds each delivery's outcome, so rq keeps no job results (result_ttl=0).
         for followup_id in ids:
             if delay:
-                work.enqueue_in(delay, DELIVER_JOB, followup_id, job_timeout=300)
+                work.enqueue_in(delay, DELIVER_JOB, followup_id, job_timeout=300, result_ttl=0)
             else:
-                work.enqueue(DELIVER_JOB, followup_id, job_timeout=300)
+                work.enqueue(DELIVER_JOB, followup_id, job_timeout=300, result_ttl=0)
     except RedisError as error:
         log.warning("Could not queue follow-ups %s (%s); the sweep will retry", ids, error)
         return 0
@@ -106,64 +107,71 @@ def _claim(followup_id):
 
 
 def deliver(followup_id):
-    """Deliver one follow-up on each of its recipient's channels; safe to run any number of times."""
-    if not _claim(followup_id):
-        return "skipped"
-    followup = FollowUp.get_by_id(followup_id)
+    """Deliver one follow-up on each of its recipient's channels; safe to run any number of times.
+
+    Two transactions: the first takes the lease and puts the row in the inbox (with its disclosure
+    audit), so the inbox never waits on a partner's slow server; the second records what e-mail and
+    the webhook did and the outcome. A crash between an outside effect and the second commit means that
+    effect is repeated on retry, with the same idempotency key for the receiver to recognise.
+    """
+    with db.atomic():
+        if not _claim(followup_id):
+            return "skipped"
+        followup = FollowUp.get_by_id(followup_id)
+        if followup.inbox_at is None:
+            _put_in_inbox(followup)
     settings = DeliverySettings.for_organisation(followup.recipient_id)
-    errors = []
-    for name, column, effect in channels.for_recipient(settings):
+    done, errors = [], []
+    for name, column, effect in channels.outside(settings):
         if getattr(followup, column) is not None:
             continue  # done on an earlier attempt
         try:
             effect(followup, settings)
         except channels.DeliveryError as error:
             errors.append(f"{name}: {error}")
-            continue
-        _mark_channel(followup, name, column)
-    if errors:
-        return _retry_later(followup, "; ".join(errors))
+        else:
+            done.append((name, column))
     now = utcnow()
     with db.atomic():
-        FollowUp.update(status="delivered", delivered_at=now, claimed_until=None, last_error=None).where(
-            FollowUp.id == followup.id).execute()
-        FollowUpEvent.create(followup=followup, status="delivered", at=now)
-    return "delivered"
+        changes = {getattr(FollowUp, column): now for _, column in done}
+        events = [{"followup": followup.id, "status": name, "at": now, "detail": f"delivered by {name}"}
+                  for name, _ in done]
+        if errors:
+            outcome = _retry_later(followup, "; ".join(errors), changes, events, now)
+        else:
+            changes.update({FollowUp.status: "delivered", FollowUp.delivered_at: now, FollowUp.claimed_until: None,
+                            FollowUp.last_error: None})
+            events.append({"followup": followup.id, "status": "delivered", "at": now, "detail": None})
+            outcome = "delivered"
+        FollowUp.update(changes).where(FollowUp.id == followup.id).execute()
+        FollowUpEvent.insert_many(events).execute()
+    return outcome
 
 
-def _mark_channel(followup, name, column):
+def _put_in_inbox(followup):
     now = utcnow()
-    with db.atomic():
-        done = FollowUp.update({getattr(FollowUp, column): now}).where(
-            (FollowUp.id == followup.id) & getattr(FollowUp, column).is_null()).execute()
-        if done:
-            setattr(followup, column, now)
-            FollowUpEvent.create(followup=followup, status=name, at=now, detail=f"delivered by {name}")
-            if name == "inbox":
-                # Reaching another organisation's inbox is a disclosure of the record it is about.
-                audit.record("followup.disclose", record_type=followup.record_type, record_id=followup.record_id,
-                             reason=f"follow-up {followup.id} ({followup.kind}) delivered",
-                             recipients=[followup.recipient_id],
-                             user=User.get_or_none(User.id == followup.sent_by_id))
+    FollowUp.update(inbox_at=now).where(FollowUp.id == followup.id).execute()
+    followup.inbox_at = now
+    FollowUpEvent.create(followup=followup, status="inbox", at=now, detail="delivered by inbox")
+    # Reaching another organisation's inbox is a disclosure of the record it is about.
+    audit.record("followup.disclose", record_type=followup.record_type, record_id=followup.record_id,
+                 reason=f"follow-up {followup.id} ({followup.kind}) delivered", recipients=[followup.recipient_id],
+                 user=User.get_or_none(User.id == followup.sent_by_id) if followup.sent_by_id else None)
 
 
-def _retry_later(followup, error):
-    """Record a failed attempt: back off and try again, or give up once the retry period is over."""
-    now = utcnow()
+def _retry_later(followup, error, changes, events, now):
+    """Add a failed attempt to changes and events: back off and try again, or give up after the retry period."""
+    changes.update({FollowUp.last_error: error, FollowUp.claimed_until: None})
     if now >= followup.retry_until:
-        with db.atomic():
-            FollowUp.update(status="failed", last_error=error, claimed_until=None).where(
-                FollowUp.id == followup.id).execute()
-            FollowUpEvent.create(followup=followup, status="failed", at=now, detail=error)
+        changes[FollowUp.status] = "failed"
+        events.append({"followup": followup.id, "status": "failed", "at": now, "detail": error})
         log.error("Follow-up %s failed for good: %s", followup.id, error)
         return "failed"
     delay = backoff_seconds(followup.attempts)
-    with db.atomic():
-        FollowUp.update(status="pending", last_error=error, claimed_until=None,
-                        next_attempt_at=now + timedelta(seconds=delay)).where(FollowUp.id == followup.id).execute()
-        FollowUpEvent.create(followup=followup, status="pending", at=now,
-                             detail=f"attempt {followup.attempts} failed, retry in {delay}s: {error}")
-    enqueue([followup.id], delay=timedelta(seconds=delay))
+    changes.update({FollowUp.status: "pending", FollowUp.next_attempt_at: now + timedelta(seconds=delay)})
+    events.append({"followup": followup.id, "status": "pending", "at": now,
+                   "detail": f"attempt {followup.attempts} failed, retry in {delay}s: {error}"})
+    db.after_commit(lambda: enqueue([followup.id], delay=timedelta(seconds=delay)))
     return "retrying"
 
 
