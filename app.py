@@ -14,6 +14,14 @@ from core.timeutil import format_local
 from followups import api as followups_api
 from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
+from licensing import api as licensing_api
+from licensing import demo as licensing_demo  # noqa: F401  registers the demo licensing register
+from licensing import duty_views as licensing_duty_views
+from licensing import import_views as licensing_import_views
+from licensing import views as licensing_views
+from licensing import workflow as licensing_workflow  # noqa: F401  registers its overdue check
+from records import api as records_api
+from records import views as records_views
 
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()
@@ -38,10 +46,11 @@ def create_app(config=None):
     web.init_app(app)
     cli.init_app(app)
 
-    for blueprint in (views.bp, admin.bp, followups_views.bp):
+    for blueprint in (views.bp, admin.bp, followups_views.bp, records_views.bp, licensing_views.bp,
+                      licensing_import_views.bp, licensing_duty_views.bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only (never the session cookie), so CSRF cannot apply.
-    for blueprint in (api.bp, followups_api.bp):
+    for blueprint in (api.bp, followups_api.bp, records_api.bp, licensing_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(permissions.enforce)

@@ -49,7 +49,13 @@ def load(instance_path):
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCK_MINUTES": 15,
         "BOOTSTRAP_SERVE_LOCAL": True,
+        # A recommendation's default due date for the licensing authority's decision.
+        "RECOMMENDATION_DUE_WORKING_DAYS": int(os.environ.get("RECOMMENDATION_DUE_WORKING_DAYS", "15")),
+        # How long a recipient has to acknowledge a decision's outcome before it escalates.
+        "OUTCOME_ACK_WORKING_DAYS": int(os.environ.get("OUTCOME_ACK_WORKING_DAYS", "5")),
         "PER_PAGE": 50,
+        # Uploads (a licence register CSV is at most 20 MB); larger requests are refused before they are read.
+        "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         # Map tiles: the one outside host a page may load from; empty means data layers only.
         "TILE_URL": os.environ.get("TILE_URL", ""),
         # Mail for follow-ups; an organisation with an e-mail address gets follow-ups by e-mail too.

@@ -13,17 +13,18 @@ class Panel:
 _panels = []
 
 
-def home_panel(*roles):
-    """Register fn(user) -> Panel or None for users holding any of roles."""
+def home_panel(*roles, order=100):
+    """Register fn(user) -> Panel or None for users holding any of roles; lower order shows first."""
     def register(fn):
-        _panels.append((frozenset(roles), fn))
+        _panels.append((order, frozenset(roles), fn))
+        _panels.sort(key=lambda panel: panel[0])  # stable: equal orders keep registration order
         return fn
     return register
 
 
 def panels_for(user):
     shown = []
-    for roles, fn in _panels:
+    for _, roles, fn in _panels:
         if user.roles & roles:
             panel = fn(user)
             if panel is not None:

@@ -31,3 +31,8 @@ def isoformat_utc(value):
 def london_day_start(day):
     """The stored (naive UTC) instant at which London's calendar day begins."""
     return datetime.combine(day, time.min, LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def london_to_utc(value):
+    """A naive London wall-clock time (as typed into a form) as the naive UTC we store."""
+    return value.replace(tzinfo=LONDON).astimezone(timezone.utc).replace(tzinfo=None)

@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify, render_template, request, stre
 from werkzeug.exceptions import HTTPException
 
 from core import audit
+from core.errors import Invalid, WorkflowError
 from core.timeutil import utcnow
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -107,7 +108,23 @@ ERROR_CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "
                405: "method_not_allowed", 409: "conflict", 422: "invalid", 500: "server_error"}
 
 
+def json_body():
+    """The request's JSON object, or Invalid when there is none."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Invalid({"body": "Send a JSON object with Content-Type: application/json."}, "The body is not a JSON object.")
+    return body
+
+
 def init_app(app):
+    @app.errorhandler(Invalid)
+    def invalid(error):
+        return api_error(422, "invalid", error.message, error.fields)
+
+    @app.errorhandler(WorkflowError)
+    def conflict(error):
+        return api_error(409, "conflict", str(error))
+
     def handle(error):
         status = error.code if isinstance(error, HTTPException) else 500
         if status == 500:

@@ -115,7 +115,8 @@ def runner(app):
 
 
 @pytest.fixture
-def make_org():
+def make_org(app):
+    """Organisations in the test's own database (asking for app binds it, so no test can write elsewhere)."""
     counter = iter(range(1, 10_000))
 
     def make(kind="police", name=None, **fields):

@@ -1,10 +1,13 @@
 """Every endpoint has a declared rule, and the server gives each role exactly the declared answer."""
 import pytest
 from helpers import KIND_OF_ROLE
+from test_duties import duty_subjects
 
 from core import auth
 from core.permissions import PUBLIC, RULES, allows
 from core.models import ApiToken, Organisation, User
+from licensing.import_models import LicenceImport
+from licensing.models import Licence
 
 ROLES = ["anonymous", "licensing_officer", "police", "specialist", "partner", "manager", "admin"]
 
@@ -43,8 +46,40 @@ def route_subjects(app, user=None, other=None):
         followup = outbox.send("notice", None, to=[recipient], subject="Route test", body="Text",
                                sender=subject.organisation)[0]
         outbox.deliver(followup.id)
+    from records.models import Person, Premises, Vehicle
+
+    person = Person.create(name="Route Subject")
+    vehicle = Vehicle.get_or_create(registration="RT01ABC")[0]  # route_subjects may run twice per test
+    premises = Premises.create(name="Route Cafe", type="takeaway", address="1 Route Street")
+    licensing = licensing_subjects(app, user, subject, person)
+    licence = Licence.get_by_id(licensing["licence_id"])
+    licensing.update(duty_subjects(licence, Organisation.create(
+        name=f"Duty authority {Organisation.select().count()}", kind="licensing")))
     return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
-            "followup_id": followup.id}
+            "followup_id": followup.id, "person_id": person.id, "vehicle_id": vehicle.id,
+            "premises_id": premises.id, **licensing}
+
+
+def licensing_subjects(app, user, subject, person):
+    """A licence of the user's own authority (or another's, for other roles), flagged, recommended on and
+    heard at a hearing the user's organisation is invited to."""
+    from datetime import datetime
+
+    from licensing import workflow
+
+    own = user is not None and user.organisation.kind == "licensing"
+    authority = user.organisation if own else Organisation.create(
+        name=f"Subject authority {Organisation.select().count()}", kind="licensing")
+    with app.app_context():
+        licence = workflow.create_licence(subject, kind="phv_driver", number=f"RT-{Licence.select().count() + 1}",
+                                          holder=person, authority=authority, status="granted")
+        flag = workflow.raise_flag(licence, "conduct", "Route test", subject)
+        recommendation = workflow.recommend(licence, "warn", "Route test", [], subject)
+        invited = [user.organisation_id] if user is not None and not own else []
+        hearing = workflow.schedule_hearing(authority, datetime(2026, 12, 3, 10), "", [licence], invited, subject)
+        run = LicenceImport.create(authority=authority, filename="register.csv", dry_run=True, status="done")
+    return {"licence_id": licence.id, "flag_id": flag.id, "recommendation_id": recommendation.id,
+            "hearing_id": hearing.id, "import_id": run.id}
 
 
 FILES = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css"}

@@ -1,0 +1,359 @@
+"""Licensing end to end: flags, the review queue, recommendations, hearings and decisions, in the UI and the API."""
+import csv
+import io
+from datetime import date, datetime, timedelta
+
+import pytest
+from test_api import bearer
+
+from core import auth
+from core.audit import AuditEvent
+from core.errors import WorkflowError
+from followups.models import FollowUp
+from licensing import workflow
+from licensing.models import (LICENCE_STATUSES, TRANSITIONS, Decision, Flag, HearingInvitation, Licence,
+                              LicenceEvent, Recommendation)
+from records.models import Person
+from worker import make_worker
+
+
+@pytest.fixture
+def world(make_org, make_user):
+    """An authority and its officer, police, a specialist team, two partners, and a granted driver licence."""
+    council = make_org("licensing", name="Eastbrook Council")
+    police = make_org("police", name="Northshire Police")
+    specialist = make_org("specialist", name="Eastbrook Exploitation Team")
+    school = make_org("partner", name="Eastbrook Schools")
+    youth = make_org("partner", name="Eastbrook Youth Service")
+    officer = make_user("licensing_officer", organisation=council)
+    holder = Person.create(name="Adrian Testwell")
+    licence = workflow.create_licence(officer, kind="phv_driver", number="PH-1001", holder=holder, authority=council,
+                                      status="granted", granted_on=date(2025, 4, 1))
+    return {"council": council, "police": police, "specialist": specialist, "school": school, "youth": youth,
+            "officer": officer, "constable": make_user("police", organisation=police),
+            "analyst": make_user("specialist", organisation=specialist),
+            "teacher": make_user("partner", organisation=school), "worker": make_user("partner", organisation=youth),
+            "licence": licence}
+
+
+def datetime_utc():
+    return datetime(2026, 12, 3, 10, 0)
+
+
+def deliver(app):
+    """Run the queued follow-up deliveries as a worker would."""
+    with app.app_context():
+        make_worker(app).work(burst=True)
+
+
+def switch_to(client, log_in, user):
+    client.post("/logout")
+    return log_in(user)
+
+
+def test_the_whole_path_through_the_pages(app, client, log_in, world):
+    licence = world["licence"]
+    # 1. Police flag the driver and recommend revocation, naming two partners.
+    log_in(world["constable"])
+    response = client.post(f"/licences/{licence.id}/flags/new", data={
+        "category": "cse_concern", "summary": "Vehicle seen repeatedly outside a children's home late at night."})
+    assert response.status_code == 302
+    response = client.post(f"/licences/{licence.id}/recommend", data={
+        "action": "revoke", "grounds": "Repeated sightings and a graded intelligence report.",
+        "partners": [world["school"].id, world["youth"].id], "due_in_working_days": 15})
+    recommendation = Recommendation.get()
+    assert response.location == f"/recommendations/{recommendation.id}"
+
+    # 2. The licensing officer sees it in the queue, schedules a hearing and records "not endorsed".
+    switch_to(client, log_in, world["officer"])
+    queue = client.get("/licensing/queue").get_data(as_text=True)
+    assert "Adrian Testwell" in queue and "PH-1001" in queue and "Revoke the licence" in queue
+    assert client.get(f"/licences/{licence.id}").status_code == 200
+    response = client.post("/hearings/new", data={"starts_at": "2026-12-03T10:00", "venue": "Committee room 2",
+                                                  "licences": [licence.id]})
+    assert response.status_code == 302
+    invited = {i.organisation_id for i in HearingInvitation.select()}
+    assert invited == {world["police"].id, world["specialist"].id}
+    response = client.post(f"/recommendations/{recommendation.id}/decide", data={
+        "outcome": "not_endorsed", "licence_action": "none",
+        "reasons": "The panel found the evidence insufficient for revocation at this time."})
+    assert response.status_code == 302
+    assert Licence.get_by_id(licence.id).status == "granted"
+
+    # 3. Both partners and the police find the outcome in their inboxes and acknowledge it.
+    deliver(app)
+    outcomes = {f.recipient_id: f for f in FollowUp.select().where(FollowUp.kind == "recommendation.outcome")}
+    assert set(outcomes) == {world["police"].id, world["school"].id, world["youth"].id}
+    for user in (world["teacher"], world["worker"], world["constable"]):
+        switch_to(client, log_in, user)
+        item = outcomes[user.organisation_id]
+        inbox = client.get("/inbox").get_data(as_text=True)
+        assert "Outcome: not endorsed, licence PH-1001" in inbox
+        assert client.post(f"/inbox/{item.id}/ack").status_code == 302
+
+    # 4. The recommendation shows both partners' acknowledgements (and the police's).
+    switch_to(client, log_in, world["officer"])
+    page = client.get(f"/recommendations/{recommendation.id}").get_data(as_text=True)
+    assert "Not endorsed" in page
+    for user in (world["teacher"], world["worker"]):
+        assert f"by {user.name}" in page
+
+
+def test_the_whole_path_through_the_api(app, client, world):
+    licence = world["licence"]
+    police = bearer(auth.issue_token(world["constable"], "police system"))
+    council = bearer(auth.issue_token(world["officer"], "council system"))
+    flag = client.post(f"/api/v1/licences/{licence.id}/flags", headers=police,
+                       json={"category": "cse_concern", "summary": "Seen with unrelated young people at night."})
+    assert flag.status_code == 201 and flag.json["status"] == "open"
+    made = client.post("/api/v1/recommendations", headers=police, json={
+        "licence_id": licence.id, "action": "revoke", "grounds": "Intelligence graded B2.",
+        "notify_organisation_ids": [world["school"].id, world["youth"].id]})
+    assert made.status_code == 201 and made.json["status"] == "open"
+    recommendation_id = made.json["id"]
+
+    listed = client.get("/api/v1/licences?flagged=true", headers=council).json
+    assert [item["number"] for item in listed["items"]] == ["PH-1001"]
+    detail = client.get(f"/api/v1/licences/{licence.id}", headers=council).json
+    assert detail["flags"][0]["category"] == "cse_concern" and detail["history"][0]["to_status"] == "granted"
+
+    decided = client.post(f"/api/v1/recommendations/{recommendation_id}/decision", headers=council,
+                          json={"outcome": "not_endorsed", "licence_action": "none", "reasons": "Insufficient."})
+    assert decided.status_code == 201 and decided.json["outcome"] == "not_endorsed"
+    again = client.post(f"/api/v1/recommendations/{recommendation_id}/decision", headers=council,
+                        json={"outcome": "endorsed", "licence_action": "revoked", "reasons": "Second thoughts."})
+    assert again.status_code == 409 and again.json["error"]["code"] == "conflict"
+    assert Licence.get_by_id(licence.id).status == "granted"
+
+    deliver(app)
+    for user in (world["teacher"], world["worker"], world["constable"]):
+        headers = bearer(auth.issue_token(user, "partner system"))
+        items = client.get("/api/v1/inbox?unacknowledged=true", headers=headers).json["items"]
+        outcome = [item for item in items if item["kind"] == "recommendation.outcome"]
+        assert len(outcome) == 1 and outcome[0]["record_id"] == recommendation_id
+        assert client.post(f"/api/v1/inbox/{outcome[0]['id']}/ack", headers=headers).status_code == 200
+
+    shown = client.get(f"/api/v1/recommendations/{recommendation_id}", headers=police).json
+    assert shown["status"] == "decided" and shown["decision"]["outcome"] == "not_endorsed"
+    outcomes = [d for d in shown["deliveries"] if d["kind"] == "recommendation.outcome"]
+    assert {d["organisation_id"] for d in outcomes} == {world["police"].id, world["school"].id, world["youth"].id}
+    assert all(d["status"] == "delivered" and d["acknowledged_at"] for d in outcomes)
+
+
+def test_every_forbidden_transition_is_refused_and_allowed_ones_keep_history(world):
+    officer = world["officer"]
+    for number, start in enumerate(LICENCE_STATUSES):
+        for target in LICENCE_STATUSES:
+            licence = Licence.create(kind="phv_driver", number=f"T-{number}-{target}", holder=world["licence"].holder,
+                                     authority=world["council"], status=start)
+            if target in TRANSITIONS[start]:
+                workflow.change_status(licence, target, "Test", officer)
+                assert Licence.get_by_id(licence.id).status == target
+                event = LicenceEvent.get(LicenceEvent.licence == licence)
+                assert (event.from_status, event.to_status, event.user_id) == (start, target, officer.id)
+            else:
+                with pytest.raises(WorkflowError):
+                    workflow.change_status(licence, target, "Test", officer)
+                assert Licence.get_by_id(licence.id).status == start
+                assert not LicenceEvent.select().where(LicenceEvent.licence == licence).exists()
+
+
+def test_a_forbidden_transition_gets_a_clear_message_in_the_page(client, log_in, world):
+    licence = world["licence"]
+    log_in(world["officer"])
+    response = client.post(f"/licences/{licence.id}/status", data={"status": "applied", "reason": "Try"},
+                           follow_redirects=True)
+    assert "A granted licence cannot become applied" in response.get_data(as_text=True)
+    assert Licence.get_by_id(licence.id).status == "granted"
+
+
+def test_a_forbidden_transition_in_a_decision_is_409_and_changes_nothing(client, world):
+    licence = world["licence"]
+    workflow.change_status(licence, "revoked", "Revoked earlier", world["officer"])
+    recommendation = Recommendation.create(licence=licence, organisation=world["police"], action="suspend",
+                                           grounds="x", due_on=date(2030, 1, 1))
+    answer = client.post(f"/api/v1/recommendations/{recommendation.id}/decision",
+                         headers=bearer(auth.issue_token(world["officer"], "t")),
+                         json={"outcome": "endorsed", "licence_action": "suspended", "reasons": "Late."})
+    assert answer.status_code == 409 and "cannot become suspended" in answer.json["error"]["message"]
+    assert not Decision.select().exists()
+    assert not FollowUp.select().where(FollowUp.kind == "recommendation.outcome").exists()
+
+
+def test_another_authority_cannot_change_or_decide_on_a_licence(app, client, log_in, world, make_user, make_org):
+    stranger = make_user("licensing_officer", organisation=make_org("licensing", name="Westfield Council"))
+    licence = world["licence"]
+    with app.app_context():
+        recommendation = workflow.recommend(licence, "suspend", "Grounds", [], world["constable"])
+    log_in(stranger)
+    assert client.post(f"/licences/{licence.id}/status", data={"status": "suspended", "reason": "x"}).status_code == 403
+    assert client.post(f"/recommendations/{recommendation.id}/decide").status_code == 403
+    assert client.get(f"/recommendations/{recommendation.id}").status_code == 403
+    page = client.get(f"/licences/{licence.id}").get_data(as_text=True)
+    assert "Grounds" not in page and "Change status" not in page
+    token = bearer(auth.issue_token(stranger, "t"))
+    answer = client.post(f"/api/v1/recommendations/{recommendation.id}/decision", headers=token,
+                         json={"outcome": "endorsed", "licence_action": "suspended", "reasons": "x"})
+    assert answer.status_code == 403
+    answer = client.post("/api/v1/licences", headers=token, json={
+        "kind": "phv_driver", "number": "X1", "holder_id": licence.holder_id, "authority_id": world["council"].id})
+    assert answer.status_code == 403
+
+
+def test_a_partner_can_read_none_of_these_records(app, client, log_in, world):
+    licence = world["licence"]
+    with app.app_context():
+        flag = workflow.raise_flag(licence, "conduct", "Complaint", world["constable"])
+        recommendation = workflow.recommend(licence, "warn", "Grounds", [world["school"].id], world["constable"])
+        hearing = workflow.schedule_hearing(world["council"], datetime_utc(), "", [licence], [world["school"].id],
+                                            world["officer"])
+    log_in(world["teacher"])
+    for path in ("/licensing/queue", "/licences", f"/licences/{licence.id}", f"/flags/{flag.id}",
+                 f"/recommendations/{recommendation.id}", "/hearings", f"/hearings/{hearing.id}",
+                 f"/hearings/{hearing.id}/pack", f"/licences/{licence.id}/recommend"):
+        assert client.get(path).status_code == 403, path
+    token = bearer(auth.issue_token(world["teacher"], "t"))
+    for path in ("/api/v1/licences", f"/api/v1/licences/{licence.id}", f"/api/v1/recommendations/{recommendation.id}"):
+        assert client.get(path, headers=token).status_code == 403, path
+
+
+def test_default_due_date_counts_working_days_across_christmas(app, world, monkeypatch):
+    # Friday 18 December 2026: 25 and 28 December (Christmas, Boxing Day substitute) and 1 January do not count.
+    monkeypatch.setattr(workflow, "today", lambda: date(2026, 12, 18))
+    with app.app_context():
+        recommendation = workflow.recommend(world["licence"], "suspend", "Grounds", [], world["constable"])
+    # 15 working days: 21-24 Dec (4), 29-31 Dec (3), 4-8 Jan (5), 11-13 Jan (3).
+    assert recommendation.due_on == date(2027, 1, 13)
+
+
+def test_an_undecided_recommendation_past_its_due_date_escalates_once(app, world, monkeypatch):
+    with app.app_context():
+        recommendation = workflow.recommend(world["licence"], "suspend", "Grounds", [], world["constable"],
+                                            due_on=date(2026, 1, 5))
+        workflow.escalate_undecided_recommendations()
+        workflow.escalate_undecided_recommendations()
+    escalations = list(FollowUp.select().where(FollowUp.kind == "escalation"))
+    assert {f.recipient_id for f in escalations} == {world["council"].id, world["police"].id}
+    assert all(f.for_managers for f in escalations)
+    assert Recommendation.get_by_id(recommendation.id).escalated_at is not None
+
+
+def test_queue_sorts_filters_and_exports(app, client, log_in, world, make_org):
+    officer, constable = world["officer"], world["constable"]
+    holder = Person.create(name="Brian Example")
+    other = workflow.create_licence(officer, kind="hackney_driver", number="HC-2002", holder=holder,
+                                    authority=world["council"], status="granted")
+    unflagged = workflow.create_licence(officer, kind="hackney_driver", number="HC-3003", holder=holder,
+                                        authority=world["council"], status="granted")
+    elsewhere = workflow.create_licence(officer, kind="phv_driver", number="W-1", holder=holder,
+                                        authority=make_org("licensing"), status="granted")
+    with app.app_context():
+        workflow.raise_flag(world["licence"], "conduct", "First", constable)
+        workflow.raise_flag(other, "cse_concern", "Second", constable)
+        workflow.raise_flag(other, "conduct", "Third", constable)
+        workflow.raise_flag(elsewhere, "conduct", "Elsewhere", constable)
+        workflow.recommend(world["licence"], "suspend", "Grounds", [], constable, due_on=date(2030, 1, 2))
+    log_in(officer)
+    page = client.get("/licensing/queue?sort=flags").get_data(as_text=True)
+    assert page.index("HC-2002") < page.index("PH-1001")
+    assert unflagged.number not in page and "W-1<" not in page
+    page = client.get("/licensing/queue?category=cse_concern").get_data(as_text=True)
+    assert "HC-2002" in page and "PH-1001" not in page
+    exported = client.get("/licensing/queue?format=csv&sort=due")
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True))))
+    assert rows[0][:3] == ["holder", "licence", "kind"]
+    assert [row[1] for row in rows[1:]] == ["PH-1001", "HC-2002"]
+    assert rows[1][6] == "2030-01-02" and int(rows[1][7]) > 0
+    assert AuditEvent.select().where(AuditEvent.action == "review-queue.export").exists()
+
+
+def test_opening_a_flag_is_an_audited_read_and_the_authority_can_close_it(app, client, log_in, world):
+    with app.app_context():
+        flag = workflow.raise_flag(world["licence"], "conduct", "<script>alert(1)</script>", world["constable"])
+    log_in(world["officer"])
+    page = client.get(f"/flags/{flag.id}").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    assert AuditEvent.select().where((AuditEvent.action == "flag.read")
+                                     & (AuditEvent.user == world["officer"])).exists()
+    client.post(f"/flags/{flag.id}/close", data={"reason": "Dealt with at panel"})
+    assert Flag.get_by_id(flag.id).closed_at is not None
+    assert "No flagged licences" in client.get("/licensing/queue").get_data(as_text=True)
+
+
+def test_hearing_pack_and_record(app, client, log_in, world):
+    licence = world["licence"]
+    with app.app_context():
+        workflow.raise_flag(licence, "cse_concern", "Summary of the concern", world["constable"])
+        workflow.recommend(licence, "suspend", "The grounds for suspension", [], world["constable"])
+        hearing = workflow.schedule_hearing(world["council"], datetime_utc(), "Town hall", [licence], [],
+                                            world["officer"])
+    log_in(world["officer"])
+    pack = client.get(f"/hearings/{hearing.id}/pack").get_data(as_text=True)
+    for text in ("PH-1001", "Adrian Testwell", "Summary of the concern", "The grounds for suspension",
+                 "new &rarr; granted"):
+        assert text in pack
+    response = client.post(f"/hearings/{hearing.id}/record", data={
+        "attended": [world["police"].id], "minutes": "Minutes of the panel", "decisions": "Adjourned"})
+    assert response.status_code == 302
+    attended = {i.organisation_id: i.attended for i in HearingInvitation.select()}
+    assert attended == {world["police"].id: True, world["specialist"].id: False}
+    switch_to(client, log_in, world["constable"])  # invited, so the police can see it
+    assert "Minutes of the panel" in client.get(f"/hearings/{hearing.id}").get_data(as_text=True)
+
+
+def test_api_validation_lists_every_bad_field(client, world):
+    token = bearer(auth.issue_token(world["officer"], "t"))
+    answer = client.post("/api/v1/licences", headers=token, json={"kind": "spaceship", "number": "",
+                                                                  "holder_id": 999999, "granted_on": "yesterday"})
+    assert answer.status_code == 422
+    assert set(answer.json["error"]["fields"]) >= {"kind", "number", "holder_id", "authority_id", "granted_on"}
+    made = client.post("/api/v1/licences", headers=token, json={
+        "kind": "phv_driver", "number": "ph-9", "holder_id": world["licence"].holder_id,
+        "authority_id": world["council"].id, "granted_on": "2026-01-01", "expires_on": "2029-01-01",
+        "status": "granted"})
+    assert made.status_code == 201 and made.json["number"] == "PH-9" and made.json["status"] == "granted"
+    duplicate = client.post("/api/v1/licences", headers=token, json={
+        "kind": "phv_driver", "number": "PH-9", "holder_id": world["licence"].holder_id,
+        "authority_id": world["council"].id})
+    assert duplicate.status_code == 422 and "number" in duplicate.json["error"]["fields"]
+    police = bearer(auth.issue_token(world["constable"], "t"))
+    answer = client.post("/api/v1/recommendations", headers=police, json={
+        "licence_id": world["licence"].id, "action": "banish", "grounds": " ",
+        "notify_organisation_ids": [424242], "due_on": (date.today() - timedelta(days=1)).isoformat()})
+    assert answer.status_code == 422
+    assert set(answer.json["error"]["fields"]) == {"action", "grounds", "notify_organisation_ids", "due_on"}
+
+
+def test_seed_demo_adds_a_register_with_each_stage_once(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    runner.invoke(args=["seed-demo"])
+    assert Licence.select().count() == 300
+    assert Flag.select().where(Flag.closed_at.is_null()).count() == 12
+    decided = {d.recommendation_id: d.outcome for d in Decision.select()}
+    assert sorted(decided.values()) == ["endorsed", "not_endorsed"]
+    with app.app_context():
+        assert Recommendation.undecided().where(Recommendation.due_on < workflow.today()).count() == 1
+        assert Recommendation.undecided().where(Recommendation.due_on >= workflow.today()).count() == 1
+    not_endorsed = next(r for r, outcome in decided.items() if outcome == "not_endorsed")
+    outcomes = list(FollowUp.select().where((FollowUp.kind == "recommendation.outcome")
+                                            & (FollowUp.record_id == not_endorsed)))
+    assert len(outcomes) == 3 and all(f.status == "delivered" for f in outcomes)
+    assert sum(1 for f in outcomes if f.acknowledged_at) == 2
+    assert HearingInvitation.select().count() == 2  # police and the specialist team, for a flagged licence
+
+
+def test_flagging_a_holder_flags_each_live_licence_in_each_authoritys_queue(app, client, log_in, world, make_org):
+    officer = world["officer"]
+    holder = world["licence"].holder
+    elsewhere = workflow.create_licence(officer, kind="phv_driver", number="W-77", holder=holder,
+                                        authority=make_org("licensing", name="Westfield Council"), status="granted")
+    workflow.create_licence(officer, kind="phv_driver", number="OLD-1", holder=holder, authority=world["council"],
+                            status="revoked")
+    log_in(world["analyst"])
+    response = client.post(f"/people/{holder.id}/flag", data={"category": "cse_concern", "summary": "Seen at night"})
+    assert response.location == f"/records/people/{holder.id}"
+    assert {f.licence_id for f in Flag.select()} == {world["licence"].id, elsewhere.id}
+    nobody = Person.create(name="No Licence")
+    page = client.post(f"/people/{nobody.id}/flag", data={"category": "conduct", "summary": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "holds no live licence here to flag" in page
