@@ -102,6 +102,12 @@ RULES = {
     "duties.self_reports": LICENSING,
     "duties.self_report_new": LICENSING,
     # -- end statutory duties
+    # intelligence, links and the network view (records/intelligence*, records/links.py)
+    # -- end intelligence
+    # disruption: tactics, operations, actions (disruption/)
+    # -- end disruption
+    # meetings and the performance dashboard (disruption/meetings*, dashboard)
+    # -- end meetings
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
     "api.organisations": LOGGED_IN,
@@ -118,6 +124,10 @@ RULES = {
     "licensing_api.recommendation_create": CASEWORK,
     "licensing_api.recommendation_get": STAFF,
     "licensing_api.decision_create": LICENSING,
+    # intelligence API
+    # -- end intelligence API
+    # disruption API
+    # -- end disruption API
 }
 
 
