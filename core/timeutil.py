@@ -36,3 +36,8 @@ def london_day_start(day):
 def london_to_utc(value):
     """A naive London wall-clock time (as typed into a form) as the naive UTC we store."""
     return value.replace(tzinfo=LONDON).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def london_today():
+    """Today's date in London: the day statutory clocks and due dates count from."""
+    return to_local(utcnow()).date()

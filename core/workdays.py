@@ -1,4 +1,5 @@
 """Working days in England and Wales: statutory clocks skip weekends and bank holidays."""
+from bisect import bisect_right
 from datetime import timedelta
 from functools import lru_cache
 
@@ -9,6 +10,12 @@ import holidays
 def _bank_holidays(year):
     # England and Wales share one list of bank holidays; subdivision ENG gives exactly it.
     return holidays.country_holidays("GB", subdiv="ENG", years=year)
+
+
+@lru_cache(maxsize=64)
+def _weekday_holidays(year):
+    """The year's bank holidays that fall on a weekday, sorted (the ones that cost a working day)."""
+    return tuple(sorted(day for day in _bank_holidays(year) if day.weekday() < 5))
 
 
 def is_working_day(day):
@@ -38,10 +45,11 @@ def working_days_between(a, b):
     """
     if b < a:
         return -working_days_between(b, a)
-    count, day = 0, a
-    while day < b:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            count += 1
-    return count
-
+    # Counted, not walked: clocks years overdue are computed on every list page.
+    weeks, extra = divmod((b - a).days, 7)
+    weekdays = weeks * 5 + sum(1 for i in range(1, extra + 1) if (a + timedelta(days=i)).weekday() < 5)
+    holidays_in_range = 0
+    for year in range(a.year, b.year + 1):
+        days = _weekday_holidays(year)
+        holidays_in_range += bisect_right(days, b) - bisect_right(days, a)
+    return weekdays - holidays_in_range

@@ -106,8 +106,10 @@ def licence_list():
     flagged = request.args.get("flagged")
     if flagged not in (None, "true", "false"):
         return api_error(422, "invalid", "flagged must be true or false.", {"flagged": "Use true or false."})
-    query = Licence.search(q=request.args.get("q") or None, status=status,
-                           flagged=True if flagged == "true" else None)
+    q = request.args.get("q") or None
+    query = Licence.search_for(current_user, q=q, status=status, flagged=True if flagged == "true" else None)
+    if q:
+        audit.record("licence.search", reason=q)
     return api_list(paginate(query), licence_json)
 
 

@@ -6,8 +6,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from core.forms import choices
 from core.models import Organisation
-from licensing.models import (FLAG_CATEGORIES, LICENCE_ACTIONS, LICENCE_KINDS, LICENCE_STATUSES, OUTCOMES,
-                              RECOMMENDATION_ACTIONS, Licence)
+from licensing.models import (FLAG_CATEGORIES, LICENCE_ACTIONS, LICENCE_KINDS, LICENCE_STATUSES,
+                              LIVE_STATUSES, OUTCOMES, PARTNER_KINDS, RECOMMENDATION_ACTIONS, Licence)
 from records.models import Person, Vehicle
 from records.normalise import registration
 
@@ -68,7 +68,7 @@ class FlagForm(FlaskForm):
 
 def partner_choices(exclude=()):
     return choices((o.id, f"{o.name} ({o.kind_label})") for o in Organisation.search().where(
-        Organisation.active & Organisation.kind.in_(("police", "specialist", "partner")) & ~Organisation.id.in_(
+        Organisation.active & Organisation.kind.in_(PARTNER_KINDS) & ~Organisation.id.in_(
             list(exclude) or [0])))
 
 
@@ -99,19 +99,31 @@ class DecisionForm(FlaskForm):
 class HearingForm(FlaskForm):
     starts_at = DateTimeLocalField("Date and time (London)", format="%Y-%m-%dT%H:%M", validators=[InputRequired()])
     venue = StringField("Venue", validators=[Optional(), Length(max=200)])
-    licences = SelectMultipleField("Licences to hear", coerce=int, validators=[InputRequired()])
+    # The list offers the licences asked for (?licence=ID) and the first 500 other live ones; any live
+    # licence of the authority is accepted, however large the register.
+    licences = SelectMultipleField("Licences to hear", coerce=int, validators=[InputRequired()],
+                                   validate_choice=False)
     invite = SelectMultipleField("Also invite", coerce=int,
-                                 description="If any licence is flagged, every police force and specialist "
-                                             "team is invited automatically.")
+                                 description="If any licence is flagged, the police forces and specialist teams "
+                                             "that have raised concerns with your authority are invited "
+                                             "automatically.")
     submit = SubmitField("Schedule hearing")
 
-    def __init__(self, *args, authority=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.licences.choices = choices(
-            (licence.id, f"{licence.number} · {licence.holder.name} · {licence.status}")
-            for licence in Licence.search(authority_id=authority.id).where(
-                Licence.status.in_(("applied", "granted", "suspended"))).limit(500))
+    def __init__(self, *args, authority=None, licences=(), **kwargs):
+        super().__init__(*args, licences=licences, **kwargs)
+        live = Licence.search(authority_id=authority.id).where(Licence.status.in_(LIVE_STATUSES))
+        offered = list(live.where(Licence.id.in_(list(licences) or [0]))) + list(live.limit(500))
+        labels = {licence.id: f"{licence.number} · {licence.holder.name} · {licence.status}" for licence in offered}
+        self.licences.choices = choices(labels.items())
         self.invite.choices = partner_choices()
+        self._authority = authority
+
+    def validate_licences(self, field):
+        live = Licence.select(Licence.id).where(Licence.id.in_(field.data or [0])
+                                                & (Licence.authority == self._authority.id)
+                                                & Licence.status.in_(LIVE_STATUSES))
+        if len(live) != len(set(field.data)):
+            raise ValidationError("Choose live licences (applied, granted or suspended) of your own register.")
 
 
 class HearingRecordForm(FlaskForm):

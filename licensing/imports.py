@@ -20,14 +20,14 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from peewee import IntegrityError, fn
+from peewee import IntegrityError
 from redis.exceptions import RedisError
 
 from core import audit
 from core.db import db
 from core.errors import Invalid, WorkflowError
 from core.queue import enqueue
-from core.timeutil import to_local, utcnow
+from core.timeutil import london_today, utcnow
 from followups import periodic_check
 from licensing import workflow
 from licensing.import_models import STALE_AFTER, LicenceImport, LicenceImportProblem
@@ -64,8 +64,7 @@ class FileProblem(Exception):
     """The file as a whole cannot be read: nothing in it is imported."""
 
 
-def today():
-    return to_local(utcnow()).date()
+today = london_today  # a module attribute, so tests can stand on a given day
 
 
 # -- reading the file -------------------------------------------------------------------------------------
@@ -262,6 +261,7 @@ class Importer:
         self.authority_id = run.authority_id
         self.people = {}  # person_key -> Person (unsaved for a holder the file adds)
         self.loaded_births = set()
+        self.loaded_own_holders = False
         self.vehicles = {}  # registration -> Vehicle or None
         self.licences = {}  # licence number -> Licence in the register, for the batch at hand
         self.planned = {}  # licence number -> Licence the file creates (unsaved in a dry run)
@@ -279,22 +279,25 @@ class Importer:
                               Vehicle.select().where(Vehicle.registration.in_(sorted(marks)))})
         self.load_people(rows)
 
-    # holders are looked up by date of birth, as names match ignoring case and spacing
+    # Holders with a date of birth are looked up by it; names then match in Python (person_key), ignoring
+    # case and spacing. A holder without one can only be matched among this authority's own licence holders:
+    # a bare name would otherwise attach a licence to any person of that name, a police nominal included.
     def load_people(self, rows):
         births = {row.date_of_birth for row in rows if row.date_of_birth} - self.loaded_births
-        names = {person_key(row.holder_name, None)[0] for row in rows if not row.date_of_birth and row.holder_name}
         found = []
         if births:
             found.extend(Person.select().where(Person.date_of_birth.in_(sorted(births))).order_by(Person.id))
             self.loaded_births |= births
-        names -= {name for name, born in self.people if born is None}
-        if names:
-            found.extend(Person.select().where(Person.date_of_birth.is_null()
-                                               & fn.LOWER(Person.name).in_(sorted(names))).order_by(Person.id))
+        if not self.loaded_own_holders and any(not row.date_of_birth for row in rows):
+            found.extend(Person.select().join(Licence, on=(Licence.holder == Person.id)).where(
+                (Licence.authority == self.authority_id) & Person.date_of_birth.is_null()).distinct()
+                .order_by(Person.id))
+            self.loaded_own_holders = True
         for person in found:
             self.people.setdefault(person_key(person.name, person.date_of_birth), person)
-        for name in names:  # looked for and absent: remember that too
-            self.people.setdefault((name, None), None)
+        for row in rows:  # looked for and absent: remember that too
+            if not row.date_of_birth and row.holder_name:
+                self.people.setdefault(person_key(row.holder_name, None), None)
 
     def vehicle(self, mark):
         if mark not in self.vehicles:
@@ -489,7 +492,8 @@ def start(run):
     try:
         enqueue(JOB, run.id, job_id=f"licence-import-{run.id}", job_timeout=JOB_TIMEOUT)
     except RedisError:
-        LicenceImport.update(status="failed", finished_at=utcnow(),
+        # The file holds names and dates of birth: a run that never started keeps no copy of it.
+        LicenceImport.update(status="failed", finished_at=utcnow(), content="",
                              error="The job queue could not be reached, so the import did not start. "
                                    "Try again in a few minutes.").where(LicenceImport.id == run.id).execute()
         return False

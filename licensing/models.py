@@ -21,6 +21,8 @@ LICENCE_KINDS = {
 DRIVER_KINDS = ("hackney_driver", "phv_driver")
 
 LICENCE_STATUSES = ("applied", "granted", "suspended", "revoked", "refused", "expired", "surrendered")
+# Organisations a recommendation may name to be told of its outcome.
+PARTNER_KINDS = ("police", "specialist", "partner")
 # Licences a concern can still act on.
 LIVE_STATUSES = ("applied", "granted", "suspended")
 
@@ -109,6 +111,13 @@ class Licence(BaseModel):
     @property
     def allowed_statuses(self):
         return TRANSITIONS.get(self.status, ())
+
+    @classmethod
+    def search_for(cls, user, q=None, status=None, flagged=None):
+        """search() as user may run it: whether a licence is flagged is a concern (see sees_concerns), so
+        another authority's licensing officers can filter only their own register by it."""
+        authority_id = user.organisation_id if flagged and not user.roles & {"police", "specialist"} else None
+        return cls.search(q=q, status=status, flagged=flagged, authority_id=authority_id)
 
     @classmethod
     def search(cls, q=None, status=None, flagged=None, authority_id=None):

@@ -1,10 +1,12 @@
 """Pages for licensing: the review queue, licences, flags, recommendations, hearings and decisions."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from peewee import fn
 from playhouse.flask_utils import get_object_or_404
 
 from core import audit
 from core.errors import WorkflowError
+from core.models import Organisation
 from core.home import Panel, home_panel
 from core.navigation import nav_link
 from core.permissions import require_own_organisation
@@ -83,8 +85,11 @@ def queue():
 @bp.route("/licences")
 def licences():
     """Search licences by holder name, licence number or registration."""
-    query = Licence.search(q=request.args.get("q") or None, status=request.args.get("status") or None,
-                           flagged=True if request.args.get("flagged") == "true" else None)
+    q = request.args.get("q") or None
+    query = Licence.search_for(current_user, q=q, status=request.args.get("status") or None,
+                               flagged=True if request.args.get("flagged") == "true" else None)
+    if q:
+        audit.record("licence.search", reason=q)  # the results name people
     if wants_csv():
         return csv_response("licences", ["number", "kind", "holder", "authority", "status", "granted", "expires",
                                          "vehicle"], query,
@@ -261,11 +266,15 @@ def decision_new(recommendation_id):
 @bp.route("/hearings")
 def hearings():
     """List panel hearings: your authority's, or those your organisation is invited to."""
-    query = PanelHearing.select().order_by(PanelHearing.starts_at.desc())
+    heard = HearingLicence.select(fn.COUNT(HearingLicence.id)).where(HearingLicence.hearing == PanelHearing.id)
+    query = (PanelHearing.select(PanelHearing, Organisation, heard.alias("licence_count"))
+             .join(Organisation, on=(PanelHearing.authority == Organisation.id))
+             .order_by(PanelHearing.starts_at.desc()))
     if current_user.organisation.kind == "licensing":
         query = query.where(PanelHearing.authority == current_user.organisation_id)
     else:
-        query = query.join(HearingInvitation).where(HearingInvitation.organisation == current_user.organisation_id)
+        query = query.switch(PanelHearing).join(HearingInvitation).where(
+            HearingInvitation.organisation == current_user.organisation_id)
     return render_template("licensing/hearings.html", page=paginate(query))
 
 
@@ -324,7 +333,14 @@ def hearing_record(hearing_id):
 def hearing_pack(hearing_id):
     """Print the hearing pack: each licence with its history, flags, recommendations and grounds."""
     hearing = _visible_hearing(hearing_id)
-    audit.record("hearing.pack", hearing)
     licences = [link.licence for link in hearing.licence_links]
+    audit.record("hearing.pack", hearing)
+    # The pack shows every flag and recommendation in full: each is a read, as on its own page.
+    for licence in licences:
+        audit.record("person.view", licence.holder, reason=f"hearing pack {hearing.id}")
+        for flag in licence.flags:
+            audit.record("flag.read", flag, reason=f"hearing pack {hearing.id}")
+        for recommendation in licence.recommendations:
+            audit.record("recommendation.read", recommendation, reason=f"hearing pack {hearing.id}")
     return render_template("licensing/pack.html", hearing=hearing, licences=licences,
                            generated=format_local(utcnow()))

@@ -4,21 +4,21 @@ hearings and decisions each send the follow-ups that make sure every partner hea
 Every function takes and returns models, changes state inside one transaction, and audits it.
 """
 from flask import current_app
+from peewee import IntegrityError
 
 from core import audit
 from core.db import db
 from core.errors import WorkflowError
 from core.models import Organisation
-from core.timeutil import to_local, utcnow
+from core.timeutil import london_today, to_local, utcnow
 from core.workdays import add_working_days
 from followups import periodic_check, send
-from licensing.models import (LICENCE_ACTIONS, LIVE_STATUSES, OUTCOMES, RECOMMENDATION_ACTIONS, TRANSITIONS,
-                              Decision, Flag, HearingInvitation, HearingLicence, Licence, LicenceEvent, PanelHearing,
-                              Recommendation, RecommendationPartner)
+from licensing.models import (LICENCE_ACTIONS, LIVE_STATUSES, OUTCOMES, PARTNER_KINDS, RECOMMENDATION_ACTIONS,
+                              TRANSITIONS, Decision, Flag, HearingInvitation, HearingLicence, Licence, LicenceEvent,
+                              PanelHearing, Recommendation, RecommendationPartner)
 
 
-def today():
-    return to_local(utcnow()).date()
+today = london_today  # a module attribute, so tests can stand on a given day
 
 
 # fn(licence, from_status, user), run inside change_status's transaction: licensing/duties.py registers one.
@@ -34,10 +34,13 @@ def change_status(licence, to_status, reason, user):
         raise WorkflowError("Give a reason for the change.")
     with db.atomic():
         from_status = licence.status
-        licence.status = to_status
-        if to_status == "granted" and licence.granted_on is None:
-            licence.granted_on = today()
-        licence.save()
+        granted_on = today() if to_status == "granted" and licence.granted_on is None else licence.granted_on
+        # Only the status columns, and only if no one changed the status since this copy was read.
+        changed = Licence.update(status=to_status, granted_on=granted_on).where(
+            (Licence.id == licence.id) & (Licence.status == from_status)).execute()
+        if not changed:
+            raise WorkflowError("Someone changed this licence's status a moment ago. Reload it and try again.")
+        licence.status, licence.granted_on = to_status, granted_on
         LicenceEvent.create(licence=licence, from_status=from_status, to_status=to_status, reason=reason.strip(),
                             user=user)
         audit.record("licence.status", licence, user=user, reason=f"{from_status} -> {to_status}: {reason.strip()}")
@@ -92,8 +95,12 @@ def recommend(licence, action, grounds, partner_ids, user, due_on=None):
     """Recommend an action to the licensing authority, naming the partners to be told of the outcome."""
     if action not in RECOMMENDATION_ACTIONS:
         raise WorkflowError(f"Unknown action {action!r}.")
-    if licence.status in ("revoked", "refused", "surrendered"):
+    if licence.status not in LIVE_STATUSES:
         raise WorkflowError(f"The licence is {licence.status}; there is nothing left to recommend.")
+    told = Organisation.select().where(Organisation.id.in_(list(partner_ids) or [0])
+                                       & Organisation.kind.in_(PARTNER_KINDS) & Organisation.active)
+    if len(told) != len(set(partner_ids)):
+        raise WorkflowError("Name only active police forces, specialist teams and partner agencies to be told.")
     due_on = due_on or add_working_days(today(), current_app.config["RECOMMENDATION_DUE_WORKING_DAYS"])
     with db.atomic():
         recommendation = Recommendation.create(licence=licence, organisation=user.organisation, created_by=user,
@@ -118,17 +125,17 @@ def decide(recommendation, outcome, licence_action, reasons, user):
         raise WorkflowError("Give the reasons for the decision.")
     licence = recommendation.licence
     with db.atomic():
-        # The unique index on decision.recommendation makes a second decision fail even in a race.
-        if Decision.select().where(Decision.recommendation == recommendation).exists():
-            raise WorkflowError("This recommendation has already been decided.")
-        decision = Decision.create(recommendation=recommendation, outcome=outcome, licence_action=licence_action,
-                                   reasons=reasons.strip(), decided_by=user)
+        try:
+            # The unique index on decision.recommendation refuses a second decision, even in a race.
+            with db.atomic():
+                decision = Decision.create(recommendation=recommendation, outcome=outcome,
+                                           licence_action=licence_action, reasons=reasons.strip(), decided_by=user)
+        except IntegrityError:
+            raise WorkflowError("This recommendation has already been decided.") from None
         if licence_action in TRANSITIONS:  # a status: suspended, revoked, refused
+            # The history is read more widely than the decision, so it names the decision, not its reasons.
             change_status(licence, licence_action, f"Decision on recommendation {recommendation.id}: "
-                                                   f"{reasons.strip()}", user)
-        elif licence_action == "add_conditions":
-            licence.conditions = (licence.conditions + "\n" if licence.conditions else "") + reasons.strip()
-            licence.save()
+                                                   f"{decision.outcome_label.lower()}", user)
         audit.record("decision.record", decision, user=user, reason=f"{outcome}, {licence_action}")
         told = [recommendation.organisation_id] + [p.organisation_id for p in recommendation.partners]
         send("recommendation.outcome", recommendation, to=told, sender=user.organisation,
@@ -141,15 +148,25 @@ def decide(recommendation, outcome, licence_action, reasons, user):
     return decision
 
 
+def concerned_organisations(authority):
+    """The police forces and specialist teams that work with this authority: those that have flagged or
+    recommended on any of its licences. They are invited when a flagged licence is heard (L2); a force
+    elsewhere in the country is not, since the hearing pack carries the concerns."""
+    flagged = (Flag.select(Flag.source).join(Licence).where(Licence.authority == authority))
+    recommended = (Recommendation.select(Recommendation.organisation).join(Licence)
+                   .where(Licence.authority == authority))
+    return {o.id for o in Organisation.select(Organisation.id).where(
+        Organisation.active & Organisation.kind.in_(("police", "specialist"))
+        & (Organisation.id.in_(flagged) | Organisation.id.in_(recommended)))}
+
+
 def schedule_hearing(authority, starts_at, venue, licences, invite_ids, user):
     """Schedule a panel hearing. If any licence is flagged, police and the specialist team are invited (L2)."""
     if not licences:
         raise WorkflowError("Choose at least one licence to hear.")
-    flagged = Flag.select().where(Flag.licence.in_(licences) & Flag.closed_at.is_null()).exists()
     invited = set(invite_ids)
-    if flagged:
-        invited |= {o.id for o in Organisation.select().where(
-            Organisation.kind.in_(("police", "specialist")) & Organisation.active)}
+    if Flag.select().where(Flag.licence.in_(licences) & Flag.closed_at.is_null()).exists():
+        invited |= concerned_organisations(authority)
     with db.atomic():
         hearing = PanelHearing.create(authority=authority, starts_at=starts_at, venue=venue.strip(), created_by=user)
         for licence in licences:

@@ -8,13 +8,12 @@ from peewee import IntegrityError
 from core import audit
 from core.db import db
 from core.errors import Invalid
-from core.timeutil import to_local, utcnow
+from core.timeutil import london_today
 from records import normalise
 from records.models import PREMISES_ROLES, PREMISES_TYPES, Person, PremisesPerson, Premises, Vehicle
 
 
-def today():
-    return to_local(utcnow()).date()
+today = london_today  # a module attribute, so tests can stand on a given day
 
 
 def date_of_birth_problem(value):

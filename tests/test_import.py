@@ -465,3 +465,21 @@ def test_a_5000_row_file_imports_through_a_worker_with_visible_progress(app, cli
     assert (run.created, run.failed) == (4500, 500) and Licence.select().count() == 4500
     seconds = (run.finished_at - run.started_at).total_seconds()
     print(f"\n5,000-row import through the worker: {seconds:.2f} s, {5000 / seconds:.0f} rows/s")
+
+
+def test_a_holder_without_date_of_birth_is_never_matched_to_someone_elses_person(app, runner, make_org, tmp_path):
+    from records.models import Person
+
+    authority = make_org("licensing", name="Import Council")
+    nominal = Person.create(name="Émile Strauß")  # a police nominal, holding no licence here
+    path = tmp_path / "premises.csv"
+    path.write_text("licence_number,kind,status,holder_name,holder_date_of_birth\n"
+                    "PR-1,premises,granted,ÉMILE  STRAUß,\n", encoding="utf-8")
+    for _ in range(2):  # the second run finds the row unchanged
+        result = runner.invoke(args=["import-licences", str(path), "--authority", str(authority.id)])
+        assert result.exit_code == 0, result.output
+    from licensing.models import Licence
+
+    licence = Licence.get(Licence.number == "PR-1")
+    assert licence.holder_id != nominal.id
+    assert Licence.select().count() == 1 and Person.select().count() == 2

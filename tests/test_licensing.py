@@ -58,6 +58,10 @@ def test_the_whole_path_through_the_pages(app, client, log_in, world):
     response = client.post(f"/licences/{licence.id}/flags/new", data={
         "category": "cse_concern", "summary": "Vehicle seen repeatedly outside a children's home late at night."})
     assert response.status_code == 302
+    switch_to(client, log_in, world["analyst"])  # the specialist team has its own concern
+    client.post(f"/licences/{licence.id}/flags/new", data={"category": "conduct", "summary": "Seen at a location "
+                                                           "of concern with no booking."})
+    switch_to(client, log_in, world["constable"])
     response = client.post(f"/licences/{licence.id}/recommend", data={
         "action": "revoke", "grounds": "Repeated sightings and a graded intelligence report.",
         "partners": [world["school"].id, world["youth"].id], "due_in_working_days": 15})
@@ -285,8 +289,8 @@ def test_hearing_pack_and_record(app, client, log_in, world):
     with app.app_context():
         workflow.raise_flag(licence, "cse_concern", "Summary of the concern", world["constable"])
         workflow.recommend(licence, "suspend", "The grounds for suspension", [], world["constable"])
-        hearing = workflow.schedule_hearing(world["council"], datetime_utc(), "Town hall", [licence], [],
-                                            world["officer"])
+        hearing = workflow.schedule_hearing(world["council"], datetime_utc(), "Town hall", [licence],
+                                            [world["specialist"].id], world["officer"])
     log_in(world["officer"])
     pack = client.get(f"/hearings/{hearing.id}/pack").get_data(as_text=True)
     for text in ("PH-1001", "Adrian Testwell", "Summary of the concern", "The grounds for suspension",
@@ -357,3 +361,31 @@ def test_flagging_a_holder_flags_each_live_licence_in_each_authoritys_queue(app,
     page = client.post(f"/people/{nobody.id}/flag", data={"category": "conduct", "summary": "x"},
                        follow_redirects=True).get_data(as_text=True)
     assert "holds no live licence here to flag" in page
+
+
+def test_a_flagged_hearing_invites_the_forces_that_work_with_the_authority_and_no_others(app, world, make_org):
+    elsewhere = make_org("police", name="Far Away Constabulary")
+    with app.app_context():
+        workflow.raise_flag(world["licence"], "conduct", "Complaint", world["constable"])
+        hearing = workflow.schedule_hearing(world["council"], datetime_utc(), "", [world["licence"]], [],
+                                            world["officer"])
+    invited = {i.organisation_id for i in hearing.invitations}
+    assert world["police"].id in invited and elsewhere.id not in invited
+
+
+def test_a_stale_copy_cannot_change_a_licence_behind_another_change(world):
+    first, second = Licence.get_by_id(world["licence"].id), Licence.get_by_id(world["licence"].id)
+    workflow.change_status(first, "surrendered", "Handed back", world["officer"])
+    with pytest.raises(WorkflowError, match="changed this licence's status"):
+        workflow.change_status(second, "suspended", "Too late", world["officer"])
+    assert Licence.get_by_id(world["licence"].id).status == "surrendered"
+
+
+def test_another_authority_cannot_learn_which_of_our_licences_are_flagged(app, client, world, make_user, make_org):
+    stranger = make_user("licensing_officer", organisation=make_org("licensing", name="Westfield Council"))
+    with app.app_context():
+        workflow.raise_flag(world["licence"], "conduct", "Complaint", world["constable"])
+    token = bearer(auth.issue_token(stranger, "t"))
+    assert client.get("/api/v1/licences?flagged=true", headers=token).json["total"] == 0
+    police = bearer(auth.issue_token(world["constable"], "t"))
+    assert client.get("/api/v1/licences?flagged=true", headers=police).json["total"] == 1

@@ -1,5 +1,5 @@
 """Working days in England and Wales: weekends and bank holidays do not count."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -45,3 +45,22 @@ def test_between_inverts_add(n):
     start = date(2026, 12, 18)
     assert working_days_between(start, add_working_days(start, n)) == n
     assert working_days_between(add_working_days(start, -n), start) == n
+
+
+def test_counting_agrees_with_walking_day_by_day_over_years():
+    import random
+
+    def walked(a, b):
+        if b < a:
+            return -walked(b, a)
+        count, day = 0, a
+        while day < b:
+            day += timedelta(days=1)
+            count += is_working_day(day)
+        return count
+
+    rng = random.Random(2026)
+    for _ in range(2000):
+        a = date(2018, 1, 1) + timedelta(days=rng.randint(0, 4000))
+        b = a + timedelta(days=rng.randint(-900, 900))
+        assert working_days_between(a, b) == walked(a, b), (a, b)
