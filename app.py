@@ -6,11 +6,14 @@ from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_wtf.csrf import CSRFProtect
 
-from core import admin, api, auth, cli, db, permissions, queue, security, views, web
+from core import admin, api, auth, cli, dashboard, db, permissions, queue, security, views, web
 from core.config import load as load_settings
 from core.navigation import links_for
 from core.permissions import can
 from core.timeutil import format_local
+from disruption import meeting_demo, meeting_views, metrics as disruption_metrics  # noqa: F401  meetings; dashboard
+from disruption import (api as disruption_api, demo as disruption_demo,  # noqa: F401  demo: seed-demo
+                        links as disruption_links, views as disruption_views)  # noqa: F401  links: record pages
 from followups import api as followups_api
 from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
@@ -18,9 +21,13 @@ from licensing import api as licensing_api
 from licensing import demo as licensing_demo  # noqa: F401  registers the demo licensing register
 from licensing import duty_views as licensing_duty_views
 from licensing import import_views as licensing_import_views
+from licensing import links as licensing_links  # noqa: F401  registers licences, hearings and their connections
+from licensing import metrics as licensing_metrics  # noqa: F401  registers its dashboard metrics
 from licensing import views as licensing_views
 from licensing import workflow as licensing_workflow  # noqa: F401  registers its overdue check
 from records import api as records_api
+from records import demo as records_demo  # noqa: F401  registers demo intelligence (after the licensing demo)
+from records import metrics as records_metrics  # noqa: F401  registers its dashboard metric
 from records import views as records_views
 
 csrf = CSRFProtect()
@@ -47,10 +54,11 @@ def create_app(config=None):
     cli.init_app(app)
 
     for blueprint in (views.bp, admin.bp, followups_views.bp, records_views.bp, licensing_views.bp,
-                      licensing_import_views.bp, licensing_duty_views.bp):
+                      licensing_import_views.bp, licensing_duty_views.bp, meeting_views.bp, dashboard.bp,
+                      disruption_views.bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only (never the session cookie), so CSRF cannot apply.
-    for blueprint in (api.bp, followups_api.bp, records_api.bp, licensing_api.bp):
+    for blueprint in (api.bp, followups_api.bp, records_api.bp, licensing_api.bp, disruption_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(permissions.enforce)

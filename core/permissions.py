@@ -102,11 +102,53 @@ RULES = {
     "duties.self_reports": LICENSING,
     "duties.self_report_new": LICENSING,
     # -- end statutory duties
-    # intelligence, links and the network view (records/intelligence*, records/links.py)
+    # intelligence, links and the network view (records/intelligence*, records/links.py): who reads which entry
+    # is decided per entry by its handling code (IntelligenceEntry.visible_to); only police and specialists record
+    "records.intelligence_list": STAFF,
+    "records.intelligence_new": CASEWORK,
+    "records.intelligence_entry": STAFF,
+    "records.intelligence_open": STAFF,
+    "records.person_network": STAFF,
+    "records.vehicle_network": STAFF,
+    "records.premises_network": STAFF,
+    "records.vis_network_js": STAFF,
+    "records.vis_network_css": STAFF,
     # -- end intelligence
     # disruption: tactics, operations, actions (disruption/)
+    # Police and specialists plan operations, targets and actions and rule tactics out; licensing officers see the
+    # operations their authority leads or owns an action in and move on the actions it owns (views check both);
+    # admins keep the catalogue; partners never see any of it. Leaflet is a public library file.
+    "disruption.leaflet_asset": PUBLIC,
+    "disruption.tactics": STAFF | ADMIN,
+    "disruption.tactic_new": ADMIN,
+    "disruption.tactic_edit": ADMIN,
+    "disruption.tactic_delete": ADMIN,
+    "disruption.operations": STAFF,
+    "disruption.operation_new": CASEWORK,
+    "disruption.operation": STAFF,
+    "disruption.operation_edit": CASEWORK,
+    "disruption.operation_status": CASEWORK,
+    "disruption.target_new": CASEWORK,
+    "disruption.target": STAFF,
+    "disruption.rule_out": CASEWORK,
+    "disruption.action_new": CASEWORK,
+    "disruption.action": STAFF,
+    "disruption.action_status": STAFF,
+    "disruption.action_dates": STAFF,
     # -- end disruption
     # meetings and the performance dashboard (disruption/meetings*, dashboard)
+    # Staff keep meetings' records; every member role may read a meeting its organisation was at (the view
+    # checks that) and record delivery of its own organisation's actions. The pack carries intelligence
+    # counts, so never partners.
+    "meetings.meetings": MEMBERS,
+    "meetings.actions": MEMBERS,
+    "meetings.meeting": MEMBERS,
+    "meetings.meeting_new": STAFF,
+    "meetings.meeting_edit": STAFF,
+    "meetings.action_new": STAFF,
+    "meetings.action_deliver": MEMBERS,
+    "meetings.meeting_pack": STAFF,
+    "dashboard.dashboard": MANAGERS,
     # -- end meetings
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
@@ -125,8 +167,15 @@ RULES = {
     "licensing_api.recommendation_get": STAFF,
     "licensing_api.decision_create": LICENSING,
     # intelligence API
+    "records_api.intelligence_create": CASEWORK,
+    "records_api.intelligence_list": STAFF,
+    "records_api.intelligence_get": STAFF,
     # -- end intelligence API
     # disruption API
+    "disruption_api.tactic_list": STAFF,
+    "disruption_api.operation_create": CASEWORK,
+    "disruption_api.action_create": CASEWORK,
+    "disruption_api.action_update": STAFF,
     # -- end disruption API
 }
 

@@ -1,12 +1,15 @@
-"""People, vehicles and premises in the JSON API (SPEC §5.1)."""
-from flask import Blueprint, jsonify
+"""People, vehicles, premises and intelligence in the JSON API (SPEC §5.1)."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, jsonify, request
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
 from core.apifields import Fields
-from core.web import json_body
-from records import workflow
-from records.models import PREMISES_TYPES, Person, Premises, PremisesPerson
+from core.timeutil import isoformat_utc, london_to_utc
+from core.web import api_error, api_list, json_body, paginate
+from records import intelligence, workflow
+from records.models import HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, PREMISES_TYPES, Person, Premises, PremisesPerson
 
 bp = Blueprint("records_api", __name__, url_prefix="/api/v1")
 
@@ -101,3 +104,90 @@ def premises_create():
 def premises_get(premises_id):
     """Return premises with their location (null until geocoded) and owners and operators."""
     return jsonify(premises_json(get_object_or_404(Premises, Premises.id == premises_id)))
+
+
+# -- intelligence
+
+def entry_json(entry, full=True):
+    """An entry as the API shows it; full=False (a C-coded entry in a list) leaves out the text and conditions,
+    which are read one entry at a time, with a reason."""
+    linked = intelligence.linked_records(entry) if full else []
+    return {"id": entry.id, "source_evaluation": entry.source_evaluation,
+            "intelligence_assessment": entry.intelligence_assessment, "handling_code": entry.handling_code,
+            "grading": entry.grading, "occurred_at": isoformat_utc(entry.occurred_at),
+            "created_at": isoformat_utc(entry.created_at), "organisation_id": entry.organisation_id,
+            "text": entry.text if full else None,
+            "handling_conditions": entry.handling_conditions if full else None,
+            "handling_organisation_ids": sorted(r.organisation_id for r in entry.recipients) if full else None,
+            "place": {"address": entry.place_address, "postcode": entry.place_postcode} if full else None,
+            "person_ids": [r.id for kind, r in linked if kind == "person"],
+            "vehicle_ids": [r.id for kind, r in linked if kind == "vehicle"],
+            "premises_ids": [r.id for kind, r in linked if kind == "premises"]}
+
+
+def _occurred_at(fields):
+    """An ISO 8601 date and time: with Z or an offset as given, without one as London wall-clock time."""
+    if fields._missing("occurred_at", True):
+        return None
+    try:
+        value = datetime.fromisoformat(fields.body["occurred_at"])
+    except (TypeError, ValueError):
+        fields.fail("occurred_at", "Use an ISO 8601 date and time, for example 2026-11-22T14:05:00Z.")
+        return None
+    if value.tzinfo is None:
+        return london_to_utc(value)
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.route("/intelligence", methods=["POST"])
+def intelligence_create():
+    """Record intelligence: {text, source_evaluation, intelligence_assessment, handling_code, handling_conditions?,
+    handling_organisation_ids?, occurred_at, place_address?, place_postcode?, person_ids?, vehicle_ids?,
+    premises_ids?}; 422 lists every bad field."""
+    fields = Fields(json_body())
+    values = {"text": fields.text("text", max_length=intelligence.MAX_TEXT),
+              "source_evaluation": fields.integer("source_evaluation"),
+              "intelligence_assessment": fields.choice("intelligence_assessment", INTELLIGENCE_ASSESSMENTS),
+              "handling_code": fields.choice("handling_code", HANDLING_CODES),
+              "handling_conditions": fields.text("handling_conditions", required=False, max_length=2000) or "",
+              "organisation_ids": fields.integers("handling_organisation_ids"),
+              "occurred_at": _occurred_at(fields),
+              "place_address": fields.text("place_address", required=False, max_length=1000) or "",
+              "place_postcode": fields.text("place_postcode", required=False, max_length=10),
+              "person_ids": fields.integers("person_ids"), "vehicle_ids": fields.integers("vehicle_ids"),
+              "premises_ids": fields.integers("premises_ids")}
+    me = current_user._get_current_object()
+    found = intelligence.problems(values["text"], values["source_evaluation"], values["intelligence_assessment"],
+                                  values["handling_code"], values["handling_conditions"], values["organisation_ids"],
+                                  values["occurred_at"], values["place_postcode"],
+                                  {k: values[k] for k in ("person_ids", "vehicle_ids", "premises_ids")})
+    for name, message in found.items():
+        _also(fields, name, message)
+    fields.check()
+    entry = intelligence.create_entry(me, **values)
+    return _created(entry_json(entry))
+
+
+@bp.route("/intelligence")
+def intelligence_list():
+    """List the intelligence the caller may see (C-coded entries without their text), newest event first."""
+    me = current_user._get_current_object()
+    page = paginate(intelligence.search(me, q=request.args.get("q") or None))
+    intelligence.listed(page.items, me, "API list")
+    return api_list(page, lambda entry: entry_json(entry, full=not entry.restricted))
+
+
+@bp.route("/intelligence/<int:entry_id>")
+def intelligence_get(entry_id):
+    """Read one entry; a C-coded entry needs ?reason= (audited with the read). 404 for an entry the caller's
+    handling rules do not allow, as for one that does not exist."""
+    me = current_user._get_current_object()
+    entry = intelligence.visible(entry_id, me)
+    if entry is None:
+        return api_error(404, "not_found", "No intelligence entry you may read has this id.")
+    try:
+        intelligence.read(entry, me, request.args.get("reason"), where="API")
+    except intelligence.ReasonRequired:
+        return api_error(422, "invalid", "A C-coded entry is read with a reason.",
+                         {"reason": "Give ?reason= saying why you need to read this entry."})
+    return jsonify(entry_json(entry))

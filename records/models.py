@@ -1,8 +1,8 @@
-"""People, vehicles and premises: the records every agency logs (POLE: people, objects, locations)."""
-from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, TextField, fn
+"""People, vehicles, premises and intelligence: what every agency logs (POLE: people, objects, locations, events)."""
+from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField, fn
 
 from core.db import BaseModel
-from core.models import User
+from core.models import Organisation, User
 from core.timeutil import utcnow
 from records.normalise import postcode, registration
 
@@ -122,3 +122,98 @@ class PremisesPerson(BaseModel):
 
     class Meta:
         indexes = ((("premises", "person", "role"), True),)
+
+
+# The 3x5x2 intelligence grading (the national intelligence model's source, intelligence and handling codes).
+SOURCE_EVALUATIONS = {1: "1: reliable", 2: "2: untested", 3: "3: not reliable"}
+INTELLIGENCE_ASSESSMENTS = {
+    "A": "A: known directly to the source",
+    "B": "B: known indirectly to the source but corroborated",
+    "C": "C: known indirectly to the source",
+    "D": "D: not known",
+    "E": "E: suspected to be false",
+}
+HANDLING_CODES = {"P": "P: lawful sharing permitted", "C": "C: lawful sharing permitted with conditions"}
+# Roles that may read intelligence at all (SPEC §2): never partners, never a plain administrator.
+INTELLIGENCE_READERS = frozenset({"police", "specialist", "licensing_officer"})
+
+
+class IntelligenceEntry(BaseModel):
+    """A graded piece of intelligence about people, vehicles and premises; its handling code says who may read it."""
+
+    text = TextField()
+    source_evaluation = IntegerField()
+    intelligence_assessment = CharField(max_length=1)
+    handling_code = CharField(max_length=1, index=True)
+    handling_conditions = TextField(default="")  # required when the code is C
+    occurred_at = DateTimeField(index=True)  # when the event happened, naive UTC
+    place_address = TextField(default="")
+    place_postcode = CharField(max_length=8, null=True)
+    # The location slot, as on Premises: empty until geocoded or placed by hand.
+    lat = FloatField(null=True)
+    lon = FloatField(null=True)
+    location_precision = CharField(max_length=10, null=True)
+    location_source = CharField(max_length=30, null=True)
+    organisation = ForeignKeyField(Organisation, on_delete="RESTRICT")  # the originating organisation
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = DateTimeField(default=utcnow, index=True)
+
+    @property
+    def grading(self):
+        return f"{self.source_evaluation}{self.intelligence_assessment}{self.handling_code}"
+
+    @property
+    def restricted(self):
+        return self.handling_code == "C"
+
+    @classmethod
+    def visible_to(cls, user):
+        """The entries user may read: P-coded for police, specialist and licensing staff; C-coded only for the
+        originating organisation and the organisations its conditions name. Partners and admins see none."""
+        query = cls.select()
+        if not (user.roles & INTELLIGENCE_READERS):
+            return query.where(False)
+        named = IntelligenceRecipient.select(IntelligenceRecipient.id).where(
+            (IntelligenceRecipient.entry == cls.id) & (IntelligenceRecipient.organisation == user.organisation_id))
+        return query.where((cls.handling_code == "P") | (cls.organisation == user.organisation_id)
+                           | fn.EXISTS(named))
+
+    def visible_for(self, user):
+        return IntelligenceEntry.visible_to(user).where(IntelligenceEntry.id == self.id).exists()
+
+    def __str__(self):
+        return f"Intelligence {self.id} ({self.grading})"
+
+
+class IntelligenceRecipient(BaseModel):
+    """An organisation a C-coded entry's handling conditions allow to read it."""
+
+    entry = ForeignKeyField(IntelligenceEntry, backref="recipients", on_delete="CASCADE")
+    organisation = ForeignKeyField(Organisation, on_delete="RESTRICT")
+
+    class Meta:
+        indexes = ((("entry", "organisation"), True),)
+
+
+class IntelligencePerson(BaseModel):
+    entry = ForeignKeyField(IntelligenceEntry, backref="person_links", on_delete="CASCADE")
+    person = ForeignKeyField(Person, backref="intelligence_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("entry", "person"), True), (("person", "entry"), False))
+
+
+class IntelligenceVehicle(BaseModel):
+    entry = ForeignKeyField(IntelligenceEntry, backref="vehicle_links", on_delete="CASCADE")
+    vehicle = ForeignKeyField(Vehicle, backref="intelligence_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("entry", "vehicle"), True), (("vehicle", "entry"), False))
+
+
+class IntelligencePremises(BaseModel):
+    entry = ForeignKeyField(IntelligenceEntry, backref="premises_links", on_delete="CASCADE")
+    premises = ForeignKeyField(Premises, backref="intelligence_links", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("entry", "premises"), True), (("premises", "entry"), False))

@@ -1,19 +1,29 @@
-"""Pages for people, vehicles and premises: search, records and their links."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Pages for people, vehicles, premises and intelligence: search, records, their links and their network."""
+from datetime import date, timedelta
+from pathlib import Path
+
+import pyvis
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
 from core import audit
 from core.errors import Invalid
 from core.navigation import nav_link
-from core.web import Page, paginate
-from records import normalise, workflow
-from records.forms import PersonForm, PremisesForm, PremisesLinkForm, VehicleForm
-from records.models import PREMISES_ROLES, Person, Premises, PremisesPerson, Vehicle
+from core.timeutil import london_day_start, london_to_utc
+from core.web import Page, csv_response, paginate, wants_csv
+from records import intelligence, links, normalise, workflow
+from records.forms import IntelligenceForm, PersonForm, PremisesForm, PremisesLinkForm, ReasonForm, VehicleForm
+from records.models import (HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, PREMISES_ROLES, SOURCE_EVALUATIONS, Person,
+                            Premises, PremisesPerson, Vehicle)
 
 bp = Blueprint("records", __name__)
 
 nav_link("records.search", "Search")
+nav_link("records.intelligence_list", "Intelligence")
+
+# vis-network as pyvis installs it: served from the package, never copied into the repo or fetched from a CDN.
+VIS_NETWORK = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
 
 # Each section of the search page: its heading, its search, and how many the overview shows.
 SECTIONS = {"people": ("People", Person.search), "vehicles": ("Vehicles", Vehicle.search),
@@ -23,6 +33,13 @@ OVERVIEW = 10
 
 def _me():
     return current_user._get_current_object()
+
+
+def _linked(record_type, record):
+    """What a record page shows below the record: the registered sections and the derived connections."""
+    return {"sections": links.record_sections(record_type, record, _me()),
+            "connections": links.connections(record_type, record, _me()), "record_type": record_type,
+            "record": record, "link_url": links.record_url}
 
 
 def _save(form, create):
@@ -73,12 +90,10 @@ def person_new():
 
 @bp.route("/records/people/<int:person_id>")
 def person(person_id):
-    """Show a person: aliases, date of birth, premises and licences. Every opening is audited."""
+    """Show a person: aliases, date of birth, everything linked and derived connections. Every opening is audited."""
     person = get_object_or_404(Person, Person.id == person_id)
     audit.record("person.view", person, user=_me())
-    links = (PremisesPerson.select(PremisesPerson, Premises).join(Premises)
-             .where(PremisesPerson.person == person).order_by(Premises.name, PremisesPerson.role))
-    return render_template("records/person.html", person=person, links=links, roles=PREMISES_ROLES)
+    return render_template("records/person.html", person=person, **_linked("person", person))
 
 
 @bp.route("/records/vehicles/new", methods=["GET", "POST"])
@@ -97,8 +112,9 @@ def vehicle_new():
 
 @bp.route("/records/vehicles/<int:vehicle_id>")
 def vehicle(vehicle_id):
-    """Show a vehicle and the licences it is on."""
-    return render_template("records/vehicle.html", vehicle=get_object_or_404(Vehicle, Vehicle.id == vehicle_id))
+    """Show a vehicle, everything linked to it and its derived connections."""
+    vehicle = get_object_or_404(Vehicle, Vehicle.id == vehicle_id)
+    return render_template("records/vehicle.html", vehicle=vehicle, **_linked("vehicle", vehicle))
 
 
 @bp.route("/records/premises/new", methods=["GET", "POST"])
@@ -118,12 +134,12 @@ def _premises_page(premises, link_form):
     people = (PremisesPerson.select(PremisesPerson, Person).join(Person)
               .where(PremisesPerson.premises == premises).order_by(PremisesPerson.role, Person.name))
     return render_template("records/premises.html", premises=premises, people=people, link_form=link_form,
-                           roles=PREMISES_ROLES)
+                           roles=PREMISES_ROLES, **_linked("premises", premises))
 
 
 @bp.route("/records/premises/<int:premises_id>")
 def premises(premises_id):
-    """Show premises: address, location, owners and operators."""
+    """Show premises: address, location, owners and operators, everything linked and derived connections."""
     premises = get_object_or_404(Premises, Premises.id == premises_id)
     return _premises_page(premises, PremisesLinkForm())
 
@@ -138,3 +154,133 @@ def premises_link(premises_id):
         flash(f"Linked {form.person.name} as {PREMISES_ROLES[form.role.data].lower()}.", "success")
         return redirect(url_for("records.premises", premises_id=premises.id))
     return _premises_page(premises, form)
+
+
+# -- intelligence
+
+def _visible_entry(entry_id):
+    """The entry if the user may read it under its handling code; 404 otherwise, so a refused read discloses
+    nothing (not even that the entry exists) and writes no audit row."""
+    return intelligence.visible(entry_id, _me()) or abort(404)
+
+
+def _filters():
+    args = request.args
+    since = args.get("since", type=date.fromisoformat)
+    until = args.get("until", type=date.fromisoformat)
+    return {"q": (args.get("q") or "").strip() or None,
+            "handling_code": args.get("handling_code") if args.get("handling_code") in HANDLING_CODES else None,
+            "source_evaluation": args.get("source_evaluation", type=int),
+            "intelligence_assessment": args.get("intelligence_assessment")
+            if args.get("intelligence_assessment") in INTELLIGENCE_ASSESSMENTS else None,
+            "since": london_day_start(since) if since else None,
+            "until": london_day_start(until + timedelta(days=1)) if until else None,
+            "person_id": args.get("person", type=int), "vehicle_id": args.get("vehicle", type=int),
+            "premises_id": args.get("premises", type=int)}
+
+
+@bp.route("/intelligence")
+def intelligence_list():
+    """List the intelligence you may see, filtered by text, grading and date; C-coded text stays closed."""
+    query = intelligence.search(_me(), **_filters())
+    if wants_csv():
+        # The export is audited (csv_response); C-coded text is left out, as on the page.
+        return csv_response("intelligence", ["id", "occurred_at", "grading", "organisation", "text"], query,
+                            lambda e: [e.id, e.occurred_at, e.grading, e.organisation.name,
+                                       intelligence.shown_text(e) if not e.restricted
+                                       else "(C-coded: open the entry to read it)"])
+    page = paginate(query)
+    intelligence.listed(page.items, _me(), "intelligence list")
+    return render_template("records/intelligence_list.html", page=page, codes=HANDLING_CODES,
+                           evaluations=SOURCE_EVALUATIONS, assessments=INTELLIGENCE_ASSESSMENTS,
+                           shown_text=intelligence.shown_text)
+
+
+@bp.route("/intelligence/new", methods=["GET", "POST"])
+def intelligence_new():
+    """Record graded intelligence about people, vehicles and premises."""
+    form = IntelligenceForm(organisation=current_user.organisation, person_ids=request.args.get("person"),
+                            vehicle_ids=request.args.get("vehicle"), premises_ids=request.args.get("premises"))
+    if form.validate_on_submit():
+        entry = _save(form, lambda: intelligence.create_entry(
+            _me(), text=form.text.data, source_evaluation=form.source_evaluation.data,
+            intelligence_assessment=form.intelligence_assessment.data, handling_code=form.handling_code.data,
+            handling_conditions=form.handling_conditions.data or "",
+            organisation_ids=form.handling_organisation_ids.data or [],
+            occurred_at=london_to_utc(form.occurred_at.data), place_address=form.place_address.data or "",
+            place_postcode=form.place_postcode.data or None, person_ids=form.people, vehicle_ids=form.vehicles,
+            premises_ids=form.premises))
+        if entry:
+            flash(f"Recorded intelligence entry {entry.id}, graded {entry.grading}.", "success")
+            return redirect(url_for("records.intelligence_entry", entry_id=entry.id))
+    return render_template("records/intelligence_form.html", form=form)
+
+
+def _entry_page(entry, reason):
+    intelligence.read(entry, _me(), reason)
+    linked = [(kind, record, links.connections(kind, record, _me()))
+              for kind, record in intelligence.linked_records(entry)]
+    return render_template("records/intelligence_entry.html", entry=entry, linked=linked,
+                           evaluations=SOURCE_EVALUATIONS, assessments=INTELLIGENCE_ASSESSMENTS,
+                           codes=HANDLING_CODES, link_url=links.record_url)
+
+
+@bp.route("/intelligence/<int:entry_id>")
+def intelligence_entry(entry_id):
+    """Show an entry and what the records it names connect to; a C-coded entry first asks for a reason."""
+    entry = _visible_entry(entry_id)
+    if intelligence.needs_reason(entry, _me()):
+        return render_template("records/intelligence_reason.html", entry=entry, form=ReasonForm())
+    return _entry_page(entry, None)
+
+
+@bp.route("/intelligence/<int:entry_id>/open", methods=["POST"])
+def intelligence_open(entry_id):
+    """Open a C-coded entry with the reason you need it; the read is audited with that reason."""
+    entry = _visible_entry(entry_id)
+    if not intelligence.needs_reason(entry, _me()):
+        return redirect(url_for("records.intelligence_entry", entry_id=entry.id))
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return render_template("records/intelligence_reason.html", entry=entry, form=form)
+    return _entry_page(entry, form.reason.data)
+
+
+# -- the network view
+
+def _network_page(record_type, record):
+    data = links.network(record_type, record, _me())
+    audit.record("network.view", record, user=_me())
+    intelligence.listed(data.pop("entries"), _me(), f"network of {record_type} {record.id}")
+    return render_template("records/network.html", record=record, record_type=record_type, data=data,
+                           record_url=links.record_url(record_type, record.id))
+
+
+@bp.route("/records/people/<int:person_id>/network")
+def person_network(person_id):
+    """Draw the person's neighbourhood to depth 2."""
+    return _network_page("person", get_object_or_404(Person, Person.id == person_id))
+
+
+@bp.route("/records/vehicles/<int:vehicle_id>/network")
+def vehicle_network(vehicle_id):
+    """Draw the vehicle's neighbourhood to depth 2."""
+    return _network_page("vehicle", get_object_or_404(Vehicle, Vehicle.id == vehicle_id))
+
+
+@bp.route("/records/premises/<int:premises_id>/network")
+def premises_network(premises_id):
+    """Draw the premises' neighbourhood to depth 2."""
+    return _network_page("premises", get_object_or_404(Premises, Premises.id == premises_id))
+
+
+@bp.route("/vendor/vis-network.min.js")
+def vis_network_js():
+    """Serve vis-network's script from the installed pyvis package."""
+    return send_from_directory(VIS_NETWORK, "vis-network.min.js", max_age=86400)
+
+
+@bp.route("/vendor/vis-network.css")
+def vis_network_css():
+    """Serve vis-network's stylesheet from the installed pyvis package."""
+    return send_from_directory(VIS_NETWORK, "vis-network.css", max_age=86400)

@@ -1,7 +1,10 @@
 """Every endpoint has a declared rule, and the server gives each role exactly the declared answer."""
 import pytest
 from helpers import KIND_OF_ROLE
+from test_disruption import disruption_subjects
 from test_duties import duty_subjects
+from test_intelligence import intelligence_subjects
+from test_meetings import meeting_subjects
 
 from core import auth
 from core.permissions import PUBLIC, RULES, allows
@@ -55,6 +58,9 @@ def route_subjects(app, user=None, other=None):
     licence = Licence.get_by_id(licensing["licence_id"])
     licensing.update(duty_subjects(licence, Organisation.create(
         name=f"Duty authority {Organisation.select().count()}", kind="licensing")))
+    licensing.update(disruption_subjects(user, subject, person, vehicle, premises))
+    licensing.update(meeting_subjects(subject, recipient))
+    licensing.update(intelligence_subjects(subject, person, vehicle, premises))
     return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
             "followup_id": followup.id, "person_id": person.id, "vehicle_id": vehicle.id,
             "premises_id": premises.id, **licensing}

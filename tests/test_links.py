@@ -1,0 +1,201 @@
+"""Links between people, vehicles and premises: the section and connection registries, the derived connections on a
+hand-built graph (exactly the expected links, under each user's handling codes), and the network view."""
+import json
+import re
+from datetime import date, datetime
+
+import pytest
+from helpers import login
+
+from core.models import User
+from licensing import workflow as licensing
+from licensing.models import Licence
+from records import intelligence, links
+from records.demo import DRIVER_LICENCES, TAKEAWAY, TAXI_OFFICE
+from records.models import IntelligenceEntry, IntelligencePerson, Person, Premises, PremisesPerson, Vehicle
+
+
+@pytest.fixture
+def graph(app, make_org, make_user):
+    """Owen owns a takeaway (operated by Omar) and a shop; Petra holds operator licence OP-1 and owns its taxi
+    office. Dan1 and Dan2 drive for OP-1 on the same vehicle V1; Dan4's licence with OP-1 is revoked; Dan3 drives
+    V3 for no operator. Police intelligence: two P-coded entries put V2 at the taxi office (with Dan3, then
+    Omar); two C-coded ones put V3 at the takeaway (the first naming Dan1); two graded E put V1 at the shop."""
+    police = make_org("police", name="Northshire Police")
+    council = make_org("licensing", name="Eastbrook Council")
+    constable = make_user("police", organisation=police)
+    people = {name: Person.create(name=name) for name in ("Owen", "Omar", "Petra", "Dan1", "Dan2", "Dan3", "Dan4")}
+    vehicles = {name: Vehicle.create(registration=f"EB0{name[-1]}AAA") for name in ("V1", "V2", "V3")}
+    premises = {"takeaway": Premises.create(name="Takeaway", type="takeaway", address="1 High Street"),
+                "office": Premises.create(name="Taxi office", type="taxi_office", address="2 High Street"),
+                "shop": Premises.create(name="Shop", type="shop", address="3 High Street")}
+    for place, person, role in (("takeaway", "Owen", "owner"), ("takeaway", "Omar", "operator"),
+                                ("shop", "Owen", "owner"), ("office", "Petra", "owner")):
+        PremisesPerson.create(premises=premises[place], person=people[person], role=role)
+    officer = make_user("licensing_officer", organisation=council)
+
+    def licence(number, kind, holder, status="granted", **fields):
+        return licensing.create_licence(officer, kind=kind, number=number, holder=people[holder], authority=council,
+                                        status=status, granted_on=date(2025, 1, 1), **fields)
+
+    operator = licence("OP-1", "phv_operator", "Petra")
+    licence("D-1", "phv_driver", "Dan1", vehicle=vehicles["V1"], operator=operator)
+    licence("D-2", "phv_driver", "Dan2", vehicle=vehicles["V1"], operator=operator)
+    licence("D-3", "hackney_driver", "Dan3", vehicle=vehicles["V3"])
+    licensing.change_status(licence("D-4", "phv_driver", "Dan4", operator=operator), "revoked", "Test", officer)
+
+    def entry(code, grade, person=(), vehicle=(), place=()):
+        return intelligence.create_entry(
+            constable, text="Entry.", source_evaluation=2, intelligence_assessment=grade, handling_code=code,
+            handling_conditions="Police only." if code == "C" else "", occurred_at=datetime(2026, 11, 1, 20),
+            person_ids=[people[p].id for p in person], vehicle_ids=[vehicles[v].id for v in vehicle],
+            premises_ids=[premises[p].id for p in place])
+
+    entry("P", "B", person=["Dan3"], vehicle=["V2"], place=["office"])
+    entry("P", "B", person=["Omar"], vehicle=["V2"], place=["office"])
+    entry("C", "B", person=["Dan1"], vehicle=["V3"], place=["takeaway"])
+    entry("C", "C", vehicle=["V3"], place=["takeaway"])
+    entry("P", "E", vehicle=["V1"], place=["shop"])
+    entry("P", "E", vehicle=["V1"], place=["shop"])
+    return {"people": people, "vehicles": vehicles, "premises": premises, "constable": constable,
+            "officer": officer, "partner": make_user("partner")}
+
+
+def found(record_type, record, user):
+    return {(c.kind, c.target_type, c.label) for c in links.connections(record_type, record, user)}
+
+
+def test_derived_connections_on_a_hand_built_graph_for_the_police(graph):
+    people, vehicles, premises, police = graph["people"], graph["vehicles"], graph["premises"], graph["constable"]
+    assert found("person", people["Dan1"], police) == {
+        ("shared_vehicle", "person", "Dan2"), ("operator_driver", "premises", "Taxi office")}
+    assert found("person", people["Dan2"], police) == {
+        ("shared_vehicle", "person", "Dan1"), ("operator_driver", "premises", "Taxi office")}
+    assert found("person", people["Dan4"], police) == set()  # a revoked licence drives for nobody
+    assert found("person", people["Omar"], police) == {
+        ("shared_premises", "person", "Owen"), ("shared_premises", "person", "Dan3"),
+        ("shared_vehicle", "person", "Dan3")}
+    assert found("person", people["Owen"], police) == {("shared_premises", "person", "Omar")}
+    assert found("premises", premises["office"], police) == {
+        ("repeat_vehicle", "vehicle", "EB02AAA"), ("operator_driver", "person", "Dan1"),
+        ("operator_driver", "person", "Dan2")}
+    assert found("premises", premises["takeaway"], police) == {
+        ("common_owner", "premises", "Shop"), ("repeat_vehicle", "vehicle", "EB03AAA")}
+    # Named twice with the shop, but only in entries graded E: the shop is not flagged, so no repeat vehicle.
+    assert found("premises", premises["shop"], police) == {("common_owner", "premises", "Takeaway")}
+    assert found("vehicle", vehicles["V1"], police) == set()
+    assert found("vehicle", vehicles["V2"], police) == {("repeat_vehicle", "premises", "Taxi office")}
+    assert found("vehicle", vehicles["V3"], police) == {("repeat_vehicle", "premises", "Takeaway")}
+
+
+def test_connections_through_c_coded_entries_are_not_derived_for_those_who_may_not_read_them(graph):
+    officer, premises, vehicles = graph["officer"], graph["premises"], graph["vehicles"]
+    assert found("premises", premises["takeaway"], officer) == {("common_owner", "premises", "Shop")}
+    assert found("vehicle", vehicles["V3"], officer) == set()
+    assert found("premises", premises["office"], officer) == {
+        ("repeat_vehicle", "vehicle", "EB02AAA"), ("operator_driver", "person", "Dan1"),
+        ("operator_driver", "person", "Dan2")}
+    # A partner sees nothing derived from intelligence at all.
+    assert found("premises", premises["office"], graph["partner"]) == set()
+
+
+def test_each_connection_says_why(graph):
+    why = {c.label: c.why for c in links.connections("premises", graph["premises"]["office"], graph["constable"])}
+    assert why["EB02AAA"] == "Recorded at Taxi office (flagged) in 2 intelligence entries"
+    assert why["Dan1"] == ("Driver licence D-1 is with operator OP-1, whose holder is owner of Taxi office "
+                           "(flagged premises)")
+
+
+def test_the_record_pages_render_every_registered_section(client, log_in, graph):
+    log_in(graph["officer"])
+    html = client.get(f"/records/people/{graph['people']['Dan1'].id}").get_data(as_text=True)
+    for heading in ("Licences", "Intelligence", "Connections"):
+        assert f">{heading}</h2>" in html
+    assert "D-1" in html and "Add a licence for Dan1" in html
+    assert "Both hold licences on vehicle EB01AAA" in html
+    html = client.get(f"/records/vehicles/{graph['vehicles']['V1'].id}").get_data(as_text=True)
+    assert "D-1" in html and "held by Dan2" in html
+
+
+def test_a_registered_section_appears_in_its_order(client, log_in, graph, monkeypatch):
+    monkeypatch.setattr(links, "_sections", list(links._sections))
+
+    @links.record_section(order=25)
+    def extra(record_type, record, user):
+        return links.Section("Disruption actions", [("Visit <planned>", None, "detail")], "None")
+
+    log_in(graph["constable"])
+    html = client.get(f"/records/people/{graph['people']['Dan1'].id}").get_data(as_text=True)
+    assert html.index(">Licences</h2>") < html.index(">Disruption actions</h2>") < html.index(">Intelligence</h2>")
+    assert "Visit &lt;planned&gt;" in html
+
+
+def network_data(client, url):
+    html = client.get(url).get_data(as_text=True)
+    return json.loads(re.search(r'<script type="application/json" id="network-data">(.*?)</script>', html,
+                                re.S).group(1))
+
+
+def test_the_network_reaches_depth_two_and_respects_handling(client, log_in, graph):
+    takeaway = graph["premises"]["takeaway"]
+    log_in(graph["constable"])
+    data = network_data(client, f"/records/premises/{takeaway.id}/network")
+    nodes = {node["id"]: node for node in data["nodes"]}
+    assert nodes[f"premises-{takeaway.id}"]["level"] == 0
+    assert nodes[f"person-{graph['people']['Owen'].id}"]["level"] == 1
+    assert nodes[f"premises-{graph['premises']['shop'].id}"]["level"] == 1
+    # Depth 2: Dan1 through the C-coded entry naming him with the takeaway; Dan3 through V3's licence.
+    assert nodes[f"person-{graph['people']['Dan1'].id}"]["level"] == 2
+    assert nodes[f"person-{graph['people']['Dan3'].id}"]["level"] == 2
+    # The two C-coded entries on the takeaway one step out; Omar's and the shop's P-coded entries two steps out.
+    entries = [node for node in data["nodes"] if node["group"] == "intelligence"]
+    assert sorted(node["level"] for node in entries) == [1, 1, 2, 2, 2]
+    assert all(node["url"].startswith("/") for node in data["nodes"])
+    client.post("/logout")
+    log_in(graph["officer"])
+    data = network_data(client, f"/records/premises/{takeaway.id}/network")
+    restricted = {f"intelligence-{e.id}"
+                  for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "C")}
+    shown = {node["id"] for node in data["nodes"]}
+    assert len(restricted) == 2 and not restricted & shown
+    assert f"person-{graph['people']['Dan1'].id}" not in shown  # only the C-coded entry links him here
+    assert not any(edge["from"] in restricted or edge["to"] in restricted for edge in data["edges"])
+
+
+def test_vis_network_is_served_from_the_installed_package(client, log_in, graph):
+    log_in(graph["constable"])
+    script = client.get("/vendor/vis-network.min.js")
+    assert script.status_code == 200 and b"vis" in script.data[:2000]
+    assert client.get("/vendor/vis-network.css").status_code == 200
+
+
+def test_seed_demo_links_three_drivers_to_two_premises_once(app, runner, client):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    runner.invoke(args=["seed-demo"])
+    assert Premises.select().where(Premises.name.in_([TAKEAWAY, TAXI_OFFICE])).count() == 2
+    assert sorted(e.handling_code for e in IntelligenceEntry.select()) == ["C", "P", "P", "P"]
+    holders = {licence.holder_id for licence in Licence.select().where(Licence.number.in_(DRIVER_LICENCES))}
+    assert {link.person_id for link in IntelligencePerson.select()} == holders and len(holders) == 3
+    constable = User.by_email("police@example.org")
+    takeaway = Premises.get(Premises.name == TAKEAWAY)
+    kinds = {c.kind for c in links.connections("premises", takeaway, constable)}
+    assert "repeat_vehicle" in kinds
+    office = Premises.get(Premises.name == TAXI_OFFICE)
+    assert "operator_driver" in {c.kind for c in links.connections("premises", office, constable)}
+    # The demo's pages draw: the takeaway's record and its network, as the demo police officer.
+    password = next(line.split()[2] for line in first.output.splitlines() if "police@example.org" in line)
+    assert login(client, "police@example.org", password).status_code == 302
+    assert client.get(f"/records/premises/{takeaway.id}").status_code == 200
+    assert client.get(f"/records/premises/{takeaway.id}/network").status_code == 200
+
+
+def test_a_persons_page_lists_the_hearings_of_their_licences_for_those_invited(app, client, log_in, graph):
+    dan1 = graph["people"]["Dan1"]
+    licence = Licence.get(Licence.number == "D-1")
+    with app.app_context():  # the invitations go out as follow-ups
+        licensing.schedule_hearing(licence.authority, datetime(2026, 12, 3, 10), "Committee room 2", [licence],
+                                   [graph["constable"].organisation_id], graph["officer"])
+    log_in(graph["constable"])
+    html = client.get(f"/records/people/{dan1.id}").get_data(as_text=True)
+    assert ">Panel hearings</h2>" in html and "Licence D-1 · Committee room 2" in html
