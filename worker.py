@@ -63,7 +63,7 @@ def queue_sweeps(app, parent_pid):
         while os.getppid() == parent_pid:
             try:
                 if app.get_redis().set("followups:sweep-due", "1", nx=True, ex=max(interval - 1, 1)):
-                    queue().enqueue(SWEEP_JOB, job_timeout=300)
+                    queue().enqueue(SWEEP_JOB, job_timeout=300, at_front=True)  # ahead of any backlog
             except RedisError as error:
                 log.warning("Could not queue the sweep (%s); trying again in %ss", error, interval)
             time.sleep(interval)

@@ -21,7 +21,7 @@ from helpers import free_port, login, process_env
 from core.audit import AuditEvent
 from core.db import db
 from core.timeutil import utcnow
-from followups import outbox, periodic_check, send
+from followups import channels, jobs, outbox, periodic_check, send
 from followups.channels import message_id
 from followups.models import DeliverySettings, FollowUp, FollowUpEvent
 from worker import make_worker
@@ -31,35 +31,49 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class Receiver:
     """A partner's webhook endpoint: answers each request with the next scripted status (200 when the
-    script runs out), and counts each idempotency key once, as a careful receiver would."""
+    script runs out), and counts each idempotency key once, as a careful receiver would.
 
-    def __init__(self, statuses=(), block_first=False):
+    block_at holds the nth request unanswered (a worker is killed meanwhile); keep_alive speaks HTTP/1.1;
+    drop_idle then closes each connection after answering without saying so, as a server whose idle
+    timeout ran out would; delay waits that many seconds before answering.
+    """
+
+    def __init__(self, statuses=(), block_first=False, block_at=None, keep_alive=False, drop_idle=False, delay=0):
         self.statuses = list(statuses)
         self.requests = []
+        self.clients = []  # (address, port) each request came from
         self.effects = set()
         self.first_arrived = threading.Event()
         self.release = threading.Event()
-        self.block_first = block_first
+        self.block_at = 1 if block_first else block_at
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
-                if receiver.block_first and len(receiver.requests) == 1:
+                receiver.clients.append(self.client_address)
+                if len(receiver.requests) == receiver.block_at:
                     receiver.first_arrived.set()
                     receiver.release.wait(30)  # the worker is killed while we hold its request
                     return
+                time.sleep(delay)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 if status == 200:
                     receiver.effects.add(self.headers["Idempotency-Key"])
                 self.send_response(status)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
+                if drop_idle:
+                    self.close_connection = True
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -71,9 +85,11 @@ class Receiver:
 class Mailbox:
     def __init__(self):
         self.messages = []
+        self.peers = []  # the client end of the SMTP session each message came in
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content.decode())
+        self.peers.append(session.peer)
         return "250 OK"
 
 
@@ -249,6 +265,192 @@ def test_a_worker_killed_mid_delivery_still_delivers_exactly_once(app, orgs, rec
     assert FollowUpEvent.select().where((FollowUpEvent.followup == row)
                                         & (FollowUpEvent.status == "delivered")).count() == 1
 
+
+# Batches: a delivery job takes every follow-up that one commit wrote (up to BATCH_SIZE).
+
+def with_webhooks(hook, *organisations, secret="k"):
+    for organisation in organisations:
+        DeliverySettings.create(organisation=organisation, webhook_url=hook.url, webhook_secret=secret)
+
+
+def queued_jobs(app):
+    from rq import Queue
+
+    return Queue("default", connection=app.get_redis()).jobs
+
+
+def history(followup):
+    return [e.status for e in FollowUpEvent.select().where(FollowUpEvent.followup == followup.id)
+            .order_by(FollowUpEvent.id)]
+
+
+def test_sends_committed_together_are_delivered_as_one_batch_on_one_connection(app, orgs, receiver, make_user):
+    hook = receiver(keep_alive=True)
+    with_webhooks(hook, *orgs.values())
+    with app.app_context():
+        with db.atomic():
+            created = send("notice", ("licence", 9), to=[orgs["council"], orgs["school"]], subject="Revoked",
+                           body="x", sender=orgs["police"])
+            created += send("notice", None, to=[orgs["police"]], subject="Copy", body="x", sender=orgs["council"])
+    ids = sorted(f.id for f in created)
+    jobs = queued_jobs(app)
+    assert len(jobs) == 1 and jobs[0].args == (ids,)
+    officer = make_user("police", organisation=orgs["police"])
+    FollowUp.update(sent_by=officer).where(FollowUp.id == created[0].id).execute()
+    run_worker(app)
+    assert all(history(f) == ["pending", "queued", "inbox", "webhook", "delivered"] for f in created)
+    assert len(hook.effects) == 3 and len(set(hook.clients)) == 1  # one keep-alive connection for the batch
+    # The bulk disclosure entries are the ones audit.record() would write.
+    disclosure = AuditEvent.get((AuditEvent.action == "followup.disclose")
+                                & (AuditEvent.reason == f"follow-up {created[0].id} (notice) delivered"))
+    assert (disclosure.user_id, disclosure.organisation_id) == (officer.id, orgs["police"].id)
+    assert (disclosure.record_type, disclosure.record_id) == ("licence", 9)
+    assert disclosure.recipient_ids == [orgs["council"].id]
+    assert AuditEvent.search(action="followup.disclose").count() == 3
+
+
+def test_enqueue_splits_a_long_list_into_jobs_of_batch_size(app, orgs, monkeypatch):
+    monkeypatch.setattr(outbox, "BATCH_SIZE", 2)
+    created = send_in_app(app, "notice", None, to=list(orgs.values()), subject="Three", body="x")
+    ids = sorted(f.id for f in created)
+    assert [job.args for job in queued_jobs(app)] == [(ids[:2],), (ids[2:],)]
+    assert {f.status for f in FollowUp.select()} == {"queued"}
+    run_worker(app)
+    assert {f.status for f in FollowUp.select()} == {"delivered"}
+
+
+def test_a_batch_passes_over_rows_that_are_finished_or_leased_to_another_worker(app, orgs):
+    created = send_in_app(app, "notice", None, to=list(orgs.values()), subject="Three", body="x")
+    leased, finished, free = sorted(created, key=lambda f: f.id)
+    with app.app_context():
+        FollowUp.update(claimed_until=utcnow() + timedelta(minutes=1)).where(FollowUp.id == leased.id).execute()
+        assert outbox.deliver(finished.id) == "delivered"
+        assert outbox.deliver_batch([leased.id, finished.id, free.id]) == {free.id: "delivered"}
+    assert FollowUp.get_by_id(leased.id).inbox_at is None
+    assert AuditEvent.search(action="followup.disclose").count() == 2
+
+
+def test_a_worker_that_lost_its_lease_meanwhile_records_nothing(app, orgs, receiver, monkeypatch):
+    hook = receiver()
+    with_webhooks(hook, orgs["school"])
+    followup = send_in_app(app, "notice", None, to=[orgs["school"]], subject="Slow", body="x")[0]
+    real_send = channels.Connections.send
+
+    def send_then_lose_the_lease(connections, *args):
+        real_send(connections, *args)
+        # The lease ran out while the webhook was slow, and another worker took the row.
+        FollowUp.update(claimed_until=utcnow() + timedelta(minutes=5)).where(FollowUp.id == followup.id).execute()
+
+    monkeypatch.setattr(channels.Connections, "send", send_then_lose_the_lease)
+    with app.app_context():
+        assert outbox.deliver_batch([followup.id]) == {}
+    row = FollowUp.get_by_id(followup.id)
+    assert row.status == "queued" and row.webhook_at is None and row.delivered_at is None
+    assert history(row) == ["pending", "queued", "inbox"]  # the other worker records the rest
+
+
+def test_outside_effects_are_recorded_every_few_rows_so_a_crash_repeats_few(app, orgs, receiver, monkeypatch):
+    hook = receiver()
+    with_webhooks(hook, *orgs.values())
+    created = sorted(send_in_app(app, "notice", None, to=list(orgs.values()), subject="Three", body="x"),
+                     key=lambda f: f.id)
+    monkeypatch.setattr(outbox, "RECORD_EVERY", 2)
+    real_send = channels.Connections.send
+
+    def crash_on_the_third(connections, channel, followup, settings):
+        if followup.id == created[2].id:
+            raise SystemExit("the worker dies here")
+        real_send(connections, channel, followup, settings)
+
+    monkeypatch.setattr(channels.Connections, "send", crash_on_the_third)
+    with app.app_context(), pytest.raises(SystemExit):
+        outbox.deliver_batch([f.id for f in created])
+    assert [FollowUp.get_by_id(f.id).status for f in created] == ["delivered", "delivered", "queued"]
+    assert FollowUp.get_by_id(created[2].id).inbox_at is not None
+
+def test_rows_not_reached_within_half_the_lease_are_handed_back_untried(app, orgs, receiver):
+    hook = receiver(delay=0.6)
+    with_webhooks(hook, orgs["council"], orgs["school"])
+    first, second = sorted(send_in_app(app, "notice", None, to=[orgs["council"], orgs["school"]], subject="Slow",
+                                       body="x"), key=lambda f: f.id)
+    app.config["FOLLOWUP_LEASE_SECONDS"] = 1
+    with app.app_context():
+        assert outbox.deliver_batch([first.id, second.id]) == {first.id: "delivered", second.id: "postponed"}
+    row = FollowUp.get_by_id(second.id)
+    assert row.inbox_at is not None and row.webhook_at is None and row.claimed_until is None and row.attempts == 0
+    assert len(hook.requests) == 1
+    assert [job.args for job in queued_jobs(app)][-1] == ([second.id],)  # queued again at once
+    run_worker(app)
+    assert FollowUp.get_by_id(second.id).status == "delivered" and len(hook.requests) == 2
+
+
+def test_a_keep_alive_connection_the_partner_closed_is_reopened_without_a_failed_attempt(app, orgs, receiver):
+    hook = receiver(keep_alive=True, drop_idle=True)
+    with_webhooks(hook, *orgs.values())
+    created = send_in_app(app, "notice", None, to=list(orgs.values()), subject="Three", body="x")
+    with app.app_context():
+        assert set(outbox.deliver_batch([f.id for f in created]).values()) == {"delivered"}
+    assert len(hook.requests) == 3 and len(set(hook.clients)) == 3
+
+
+def test_an_unreachable_partner_costs_one_try_per_batch(app, orgs):
+    down = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    for organisation in (orgs["council"], orgs["school"]):
+        DeliverySettings.create(organisation=organisation, webhook_url=down, webhook_secret="k")
+    first, second = sorted(send_in_app(app, "notice", None, to=[orgs["council"], orgs["school"]], subject="Down",
+                                       body="x"), key=lambda f: f.id)
+    with app.app_context():
+        assert outbox.deliver_batch([first.id, second.id]) == {first.id: "retrying", second.id: "retrying"}
+    assert "webhook unreachable" in FollowUp.get_by_id(first.id).last_error
+    assert "not tried: it was unreachable earlier in this batch" in FollowUp.get_by_id(second.id).last_error
+    assert all(FollowUp.get_by_id(f.id).inbox_at for f in (first, second))  # the inbox does not wait for partners
+
+
+def test_e_mails_in_a_batch_share_one_smtp_session(app, orgs, smtp):
+    for organisation in (orgs["council"], orgs["school"]):
+        DeliverySettings.create(organisation=organisation, email=f"desk{organisation.id}@example.org")
+    created = send_in_app(app, "notice", None, to=[orgs["council"], orgs["school"]], subject="Mail", body="x")
+    run_worker(app)
+    assert len(smtp.messages) == 2 and len(set(smtp.peers)) == 1
+    assert {message_id(f) for f in created} == {line.split(": ", 1)[1] for m in smtp.messages
+                                                for line in m.splitlines() if line.startswith("Message-ID")}
+
+
+def test_a_job_queued_before_batching_with_one_id_still_delivers(app, orgs):
+    followup = send_in_app(app, "notice", None, to=[orgs["council"]], subject="Old job", body="x")[0]
+    with app.app_context():
+        assert jobs.deliver(followup.id) == {"delivered": 1}
+        assert jobs.deliver([followup.id]) == {}
+
+
+def test_a_worker_killed_mid_batch_leaves_every_inbox_entry_once_and_repeats_webhooks_by_key(
+        app, orgs, receiver, settings):
+    """SIGKILL while the batch's second webhook waits: the first webhook arrived but was not recorded, so it is
+    sent again, with the same idempotency key; inbox entries and disclosures were committed once."""
+    hook = receiver(block_at=2)
+    with_webhooks(hook, *orgs.values())
+    created = send_in_app(app, "notice", None, to=list(orgs.values()), subject="Batch", body="x")
+    env = process_env(settings, app, FOLLOWUP_LEASE_SECONDS=1)
+    worker = subprocess.Popen([sys.executable, "worker.py", "--burst"], cwd=ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert hook.first_arrived.wait(30), "the worker never reached the second webhook"
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    rows = [FollowUp.get_by_id(f.id) for f in created]
+    assert all(r.inbox_at is not None and r.webhook_at is None and r.status == "queued" for r in rows)
+    time.sleep(1.1)  # the dead worker's lease runs out
+    app.config["FOLLOWUP_REQUEUE_AFTER_SECONDS"] = 0
+    with app.app_context():
+        assert outbox.sweep()["requeued"] == 3
+    run_worker(app)
+    assert all(history(f) == ["pending", "queued", "inbox", "queued", "webhook", "delivered"] for f in created)
+    assert hook.effects == {f.idempotency_key for f in created}
+    assert len(hook.requests) == 5  # two before the kill, three after: one repeat, by key
+    assert AuditEvent.search(action="followup.disclose").count() == 3
 
 def test_sending_while_redis_is_down_commits_and_the_sweep_delivers_later(app, settings, orgs):
     from app import create_app
