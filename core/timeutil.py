@@ -1,5 +1,6 @@
 """Time: stored as naive UTC, shown in Europe/London."""
-from datetime import datetime, time, timezone
+import calendar
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -41,3 +42,10 @@ def london_to_utc(value):
 def london_today():
     """Today's date in London: the day statutory clocks and due dates count from."""
     return to_local(utcnow()).date()
+
+
+def add_months(day, months):
+    """The same day months later, clamped to the end of a shorter month (31 August + 6 months is 28 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

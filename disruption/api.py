@@ -9,7 +9,7 @@ from core.models import User
 from core.timeutil import isoformat_utc
 from core.web import api_error, json_body
 from disruption import workflow
-from disruption.models import ACTION_STATUSES, TARGET_KINDS, DisruptionAction, Operation, Tactic
+from disruption.models import ACTION_STATUSES, TARGET_KINDS, DisruptionAction, Operation, Tactic, visible_review
 from licensing.models import RECOMMENDATION_ACTIONS, Licence
 from records.models import Person, Premises, Vehicle
 
@@ -39,10 +39,9 @@ def operation_json(operation):
             "starts_on": _date(operation.starts_on), "ends_on": _date(operation.ends_on)}
 
 
-def action_json(action):
+def action_json(action, user):
     target = action.target
-    recommendation = action.recommendation if action.recommendation_id else None
-    decision = recommendation.decision if recommendation else None
+    recommendation, decision = visible_review(action, user) or (None, None)
     return {"id": action.id, "status": action.status, "operation_id": action.operation_id,
             "tactic_code": action.tactic.code, "target_type": target.kind, "target_id": target.record_id,
             "target": {"label": target.label, "lat": target.lat, "lon": target.lon} if target.kind == "place"
@@ -83,6 +82,20 @@ def _number(fields, name):
     return float(value)
 
 
+def _target_fields(fields, kind):
+    """(record, place) the body names as the target: a person, premises or vehicle by target_id, or a place."""
+    if kind in RECORDS:
+        target_id = fields.integer("target_id")
+        record = RECORDS[kind].get_or_none(RECORDS[kind].id == target_id) if target_id is not None else None
+        if target_id is not None and record is None:
+            fields.fail("target_id", f"No {kind} has this id.")
+        return record, {}
+    if kind == "place":
+        return None, {"lat": _number(fields, "lat"), "lon": _number(fields, "lon"),
+                      "description": fields.text("description", max_length=200)}
+    return None, {}
+
+
 @bp.route("/operations/<int:operation_id>/actions", methods=["POST"])
 def action_create(operation_id):
     """Plan an action: a tactic from the catalogue against a person, premises, vehicle or place (lat, lon,
@@ -97,16 +110,7 @@ def action_create(operation_id):
     tactic = Tactic.get_or_none(Tactic.code == code) if code else None
     if code and tactic is None:
         fields.fail("tactic_code", "No tactic in the catalogue has this code (see GET /api/v1/tactics).")
-    record, place = None, {}
-    if kind in RECORDS:
-        target_id = fields.integer("target_id")
-        if target_id is not None:
-            record = RECORDS[kind].get_or_none(RECORDS[kind].id == target_id)
-            if record is None:
-                fields.fail("target_id", f"No {kind} has this id.")
-    elif kind == "place":
-        place = {"lat": _number(fields, "lat"), "lon": _number(fields, "lon"),
-                 "description": fields.text("description", max_length=200)}
+    record, place = _target_fields(fields, kind)
     owner = User.get_or_none(User.id == owner_id) if owner_id is not None else None
     if owner_id is not None and owner is None:
         fields.fail("owner_id", "No user has this id.")
@@ -122,7 +126,7 @@ def action_create(operation_id):
         action = workflow.plan_action(operation, target, tactic, _me(), owner=owner, due_on=due_on,
                                       starts_on=starts_on, expires_on=expires_on, notes=notes, licence=licence,
                                       recommendation_action=recommendation_action, grounds=grounds)
-    return jsonify(action_json(action)), 201
+    return jsonify(action_json(action, _me())), 201
 
 
 @bp.route("/actions/<int:action_id>", methods=["PATCH"])
@@ -140,11 +144,12 @@ def action_update(action_id):
     if not ({"status", "outcome"} & set(body) or dates):
         fields.fail("body", "Send at least one of: status, outcome, due_on, starts_on, expires_on.")
     fields.check()
-    # One transaction: a refused step (409) or a bad period (422) leaves the action as it was.
+    # One transaction: a refused step (409) or a bad period (422) leaves the action as it was. A status equal to
+    # the current one goes through the workflow too, which refuses it (409) rather than ignoring it.
     with db.atomic():
         workflow.update_action(action, _me(), **dates)
-        if status and status != action.status:
+        if status:
             workflow.change_action_status(action, status, _me(), outcome=outcome)
         elif outcome:
             workflow.update_action(action, _me(), outcome=outcome)
-    return jsonify(action_json(DisruptionAction.get_by_id(action.id)))
+    return jsonify(action_json(DisruptionAction.get_by_id(action.id), _me()))

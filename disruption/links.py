@@ -2,7 +2,9 @@
 considered for it in each operation (registered with records/links.py, which never imports disruption)."""
 from flask import url_for
 
-from disruption.models import CONSIDERED_STATES, DisruptionAction, Operation, OperationTarget, tactics_considered
+from core.permissions import STAFF
+from disruption.models import (CONSIDERED_STATES, DisruptionAction, Operation, OperationTarget, tactics_considered,
+                               visible_review)
 from disruption.workflow import can_plan
 from records.links import Section, record_section
 
@@ -20,7 +22,7 @@ def _targets(record_type, record, user):
 @record_section(order=60)
 def actions_section(record_type, record, user):
     """Every disruption action against the record in operations the user may see."""
-    if record_type not in TARGET_FIELDS or not user.roles & {"police", "specialist", "licensing_officer"}:
+    if record_type not in TARGET_FIELDS or not user.roles & STAFF:
         return None
     actions = (DisruptionAction.on_record(record_type, record.id)
                .where(Operation.id.in_(Operation.visible_to(user).select(Operation.id)))
@@ -32,8 +34,9 @@ def actions_section(record_type, record, user):
             detail.append(f"due {action.due_on:%d %b %Y}")
         if action.expires_on:
             detail.append(f"expires {action.expires_on:%d %b %Y}")
-        if action.recommendation_id:
-            decision = action.recommendation.decision
+        review = visible_review(action, user)
+        if review:
+            decision = review[1]
             detail.append(f"licensing decision: {decision.outcome_label.lower()}" if decision
                           else "awaiting the licensing decision")
         rows.append((action.tactic.name, url_for("disruption.action", action_id=action.id), " · ".join(detail)))
@@ -44,7 +47,7 @@ def actions_section(record_type, record, user):
 def considered_section(record_type, record, user):
     """Per operation targeting the record: the tactics used or ruled out (and why), and how many are not
     yet considered (L4)."""
-    if record_type not in TARGET_FIELDS or not user.roles & {"police", "specialist", "licensing_officer"}:
+    if record_type not in TARGET_FIELDS or not user.roles & STAFF:
         return None
     rows = []
     for target in _targets(record_type, record, user):

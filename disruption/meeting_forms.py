@@ -42,6 +42,8 @@ class MeetingForm(FlaskForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._user = user
+        # Who chaired, as recorded: editing someone else's meeting keeps it unless the tick box changes.
+        self._chair_user_id = getattr(kwargs.get("obj"), "chair_user_id", None)
         organisations = organisation_choices()
         self.attending.choices = organisations
         self.chair_organisation.choices = choices([("", "Choose…")]) + organisations
@@ -61,12 +63,17 @@ class MeetingForm(FlaskForm):
         if not field.data or Organisation.get_or_none(Organisation.id == field.data) is None:
             raise ValidationError("Choose the chair's organisation.")
 
+    def _chair_user(self):
+        if self.chair_is_me.data:
+            return self._user.id
+        return None if self._chair_user_id == self._user.id else self._chair_user_id
+
     def meeting_fields(self):
         """The Meeting columns this form sets."""
         return {"title": self.title.data.strip(), "held_at": self.held_at.data,
                 "venue": (self.venue.data or "").strip(),
                 "chair_name": self.chair_name.data, "chair_organisation": self.chair_organisation.data,
-                "chair_user": self._user if self.chair_is_me.data else None,
+                "chair_user": self._chair_user(),
                 "attendee_names": (self.attendee_names.data or "").strip(),
                 "minutes_owner_name": (self.minutes_owner_name.data or "").strip(),
                 "minutes_owner_organisation": self.minutes_owner_organisation.data,

@@ -169,12 +169,12 @@ def meeting_pack(meeting_id):
     overdue recommendations (an audited read)."""
     meeting = _readable(meeting_id)
     audit.record("meeting.pack", meeting)
-    start, end, previous = meetings.pack_period(meeting)
+    start, end, previous = meetings.pack_period(meeting, current_user)
     today = meetings.today()
     return render_template(
         "disruption/meetings/pack.html", meeting=meeting, previous=previous, start=start, end=end,
         areas=meetings.intelligence_counts_by_area(current_user, start, end),
-        open_actions=list(meetings.open_actions_for_pack(meeting)),
+        open_actions=list(meetings.open_actions_for_pack(meeting, current_user)),
         recommendations=list(_overdue_recommendations(today)),
         all_recommendations=bool(current_user.roles & {"police", "specialist"}),
         days_overdue=lambda due_on: working_days_between(due_on, today), generated=format_local(utcnow()))

@@ -59,10 +59,12 @@ class Meeting(BaseModel):
         return ((cls.organisation == user.organisation_id) | (cls.chair_organisation == user.organisation_id)
                 | fn.EXISTS(attended))
 
-    def previous(self):
-        """The latest earlier meeting chaired by the same organisation: the series this pack continues."""
+    def previous(self, user):
+        """The latest earlier meeting chaired by the same organisation that user may read: the series this pack
+        continues (a meeting user's organisation was not at is neither named nor used)."""
         return (Meeting.select().where((Meeting.chair_organisation == self.chair_organisation_id)
-                                       & (Meeting.held_at < self.held_at) & (Meeting.id != self.id))
+                                       & (Meeting.held_at < self.held_at) & (Meeting.id != self.id)
+                                       & Meeting.readable_by(user))
                 .order_by(Meeting.held_at.desc()).first())
 
     def __str__(self):
@@ -237,9 +239,10 @@ def escalate_undelivered_actions():
 
 # -- the meeting pack ------------------------------------------------------------------------------------
 
-def pack_period(meeting):
-    """(start, end, previous meeting or None): the pack covers what happened since the previous meeting."""
-    previous = meeting.previous()
+def pack_period(meeting, user):
+    """(start, end, previous meeting or None): the pack covers what happened since the previous meeting user may
+    read."""
+    previous = meeting.previous(user)
     start = previous.held_at if previous else meeting.held_at - timedelta(days=DEFAULT_PACK_DAYS)
     return start, meeting.held_at, previous
 
@@ -249,11 +252,12 @@ def postcode_district(postcode):
     return postcode.split()[0] if postcode and postcode.strip() else None
 
 
-def open_actions_for_pack(meeting):
-    """Undelivered actions of this meeting and of earlier meetings chaired by the same organisation."""
+def open_actions_for_pack(meeting, user):
+    """Undelivered actions of this meeting and of earlier meetings chaired by the same organisation, from the
+    meetings user may read only: a meeting user's organisation was not at discloses none of its actions."""
     return (MeetingAction.with_meeting().where(
         MeetingAction.delivered_at.is_null() & (Meeting.chair_organisation == meeting.chair_organisation_id)
-        & (Meeting.held_at <= meeting.held_at))
+        & (Meeting.held_at <= meeting.held_at) & Meeting.readable_by(user))
         .order_by(MeetingAction.due_on, MeetingAction.id))
 
 

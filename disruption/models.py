@@ -1,14 +1,13 @@
 """The tactic catalogue, operations, their targets, disruption actions and the tactics considered per target."""
-import calendar
-from datetime import date, timedelta
+from datetime import timedelta
 
-from peewee import (BooleanField, CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField,
-                    TextField, fn)
+from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, FloatField, ForeignKeyField,
+                    IntegerField, TextField, fn)
 
 from core.db import BaseModel
 from core.models import ORGANISATION_KINDS, Organisation, User
-from core.timeutil import utcnow
-from licensing.models import Recommendation
+from core.timeutil import add_months, utcnow  # noqa: F401 (add_months: demo and tests import it here)
+from licensing.models import Decision, Licence, Recommendation, sees_concerns
 from records.models import Person, Premises, Vehicle
 
 TARGET_KINDS = {"person": "Person", "premises": "Premises", "vehicle": "Vehicle", "place": "Place on the map"}
@@ -29,13 +28,6 @@ OPEN_STATUSES = ("planned", "in_progress")
 
 # The catalogue code whose actions become a licensing recommendation (SPEC §4.1).
 LICENCE_REVIEW = "licence_review"
-
-
-def add_months(day, months):
-    """The same day months later, clamped to the end of a shorter month (31 Aug + 6 months = 28 Feb)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 class Tactic(BaseModel):
@@ -79,6 +71,8 @@ class Tactic(BaseModel):
             most = f"{self.max_duration_months} month{'s' if self.max_duration_months != 1 else ''}"
         elif self.max_duration_days:
             most = f"{self.max_duration_days} day{'s' if self.max_duration_days != 1 else ''}"
+        elif self.min_duration_days:
+            return f"at least {self.min_duration_days} days"
         else:
             return "no fixed limit"
         return f"at least {self.min_duration_days} day(s), at most {most}" if self.min_duration_days \
@@ -92,7 +86,9 @@ class Tactic(BaseModel):
         return None
 
     def in_use(self):
-        return DisruptionAction.select().where(DisruptionAction.tactic == self).exists()
+        """Whether an action used it or a target's checklist ruled it out: both histories need its meaning."""
+        return (DisruptionAction.select().where(DisruptionAction.tactic == self).exists()
+                or TacticRuledOut.select().where(TacticRuledOut.tactic == self).exists())
 
     @classmethod
     def for_kind(cls, kind):
@@ -217,12 +213,6 @@ class DisruptionAction(BaseModel):
     def is_open(self):
         return self.status in OPEN_STATUSES
 
-    @property
-    def completed_on_time(self):
-        if self.status != "completed" or self.due_on is None or self.completed_at is None:
-            return None
-        return self.completed_at.date() <= self.due_on
-
     @classmethod
     def visible_to(cls, user):
         return cls.select().where(cls.operation.in_(Operation.visible_to(user).select(Operation.id)))
@@ -283,7 +273,60 @@ def tactics_considered(target):
     return rows
 
 
-def action_counts(operation):
-    """{status: count} of an operation's actions."""
-    return dict(DisruptionAction.select(DisruptionAction.status, fn.COUNT(DisruptionAction.id))
-                .where(DisruptionAction.operation == operation).group_by(DisruptionAction.status).tuples())
+def action_counts(operations):
+    """{operation id: {status: count}} of the operations' actions, in one grouped query."""
+    counts = {operation.id: {} for operation in operations}
+    for operation_id, status, count in (
+            DisruptionAction.select(DisruptionAction.operation, DisruptionAction.status, fn.COUNT(DisruptionAction.id))
+            .where(DisruptionAction.operation.in_(list(counts)))
+            .group_by(DisruptionAction.operation, DisruptionAction.status).tuples()):
+        counts[operation_id][status] = count
+    return counts
+
+
+def with_records(query):
+    """query on OperationTarget, with its person, premises and vehicle loaded in the same select."""
+    return (query.select_extend(Person, Premises, Vehicle).join_from(OperationTarget, Person, JOIN.LEFT_OUTER)
+            .join_from(OperationTarget, Premises, JOIN.LEFT_OUTER).join_from(OperationTarget, Vehicle, JOIN.LEFT_OUTER))
+
+
+def board_targets(operation):
+    """The operation's targets with their records, each with .action_count, in one query."""
+    count = (DisruptionAction.select(fn.COUNT(DisruptionAction.id))
+             .where(DisruptionAction.target == OperationTarget.id))
+    return list(with_records(OperationTarget.select(OperationTarget, count.alias("action_count")))
+                .where(OperationTarget.operation == operation).order_by(OperationTarget.kind, OperationTarget.id))
+
+
+def board_actions(operation):
+    """The operation's actions with tactic, target and its record, owner, owner's organisation, and any licensing
+    recommendation with its licence and decision, in one query."""
+    actions = list(with_records(
+        DisruptionAction.select(DisruptionAction, Tactic, OperationTarget, User, Organisation, Recommendation, Licence,
+                                Decision)
+        .join_from(DisruptionAction, Tactic).join_from(DisruptionAction, OperationTarget)
+        .join_from(DisruptionAction, User, JOIN.LEFT_OUTER, on=DisruptionAction.owner)
+        .join_from(DisruptionAction, Organisation, on=DisruptionAction.owner_organisation)
+        .join_from(DisruptionAction, Recommendation, JOIN.LEFT_OUTER)
+        .join_from(Recommendation, Licence, JOIN.LEFT_OUTER)
+        .join_from(Recommendation, Decision, JOIN.LEFT_OUTER, on=(Decision.recommendation == Recommendation.id),
+                   attr="joined_decision"))
+        .where(DisruptionAction.operation == operation)
+        .order_by(DisruptionAction.due_on.asc(nulls="LAST"), DisruptionAction.id))
+    for action in actions:
+        if action.recommendation_id:  # an undecided recommendation's outer join leaves no joined_decision
+            action.recommendation.loaded_decision = getattr(action.recommendation, "joined_decision", None)
+    return actions
+
+
+def visible_review(action, user):
+    """(recommendation, decision) behind a licence-review action, or None when there is none or user may not see the
+    licence's concerns (another authority's licensing officers: licensing.models.sees_concerns)."""
+    if not action.recommendation_id:
+        return None
+    recommendation = action.recommendation
+    if not sees_concerns(user, recommendation.licence):
+        return None
+    if hasattr(recommendation, "loaded_decision"):  # board_actions loaded it
+        return recommendation, recommendation.loaded_decision
+    return recommendation, recommendation.decision

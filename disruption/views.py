@@ -4,19 +4,23 @@ from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 from xstatic.pkg import leaflet
 
+from peewee import fn
+
 from core import audit
 from core.errors import Invalid, WorkflowError
 from core.forms import ConfirmForm
 from core.home import Panel, home_panel
-from core.models import User
+from core.models import Organisation, User
 from core.navigation import nav_link
+from core.timeutil import to_local
 from core.web import csv_response, paginate, wants_csv
 from disruption import workflow
 from disruption.workflow import can_plan, can_update, is_lead
 from disruption.forms import (ActionDatesForm, ActionForm, ActionStatusForm, OperationForm, OperationStatusForm,
                               RuleOutForm, TacticForm, TargetForm)
 from disruption.models import (ACTION_STATUSES, CONSIDERED_STATES, OPEN_STATUSES, ActionEvent, DisruptionAction,
-                               Operation, OperationTarget, Tactic, action_counts, tactics_considered)
+                               Operation, OperationTarget, Tactic, action_counts, board_actions, board_targets,
+                               tactics_considered, visible_review)
 from licensing.models import Licence
 
 bp = Blueprint("disruption", __name__)
@@ -134,19 +138,20 @@ def tactic_delete(tactic_id):
 @bp.route("/operations")
 def operations():
     """List the operations you may see, newest first, filterable by status and exportable."""
-    query = Operation.visible_to(current_user).order_by(Operation.starts_on.desc(), Operation.id.desc())
+    query = (Operation.visible_to(current_user).select_extend(Organisation).join(Organisation)
+             .order_by(Operation.starts_on.desc(), Operation.id.desc()))
     status = request.args.get("status") or None
     if status:
         query = query.where(Operation.status == status)
     if request.args.get("q"):
         query = query.where(Operation.name.contains(request.args["q"].strip()))
     if wants_csv():
-        return csv_response("operations", ["name", "lead", "status", "starts", "ends", "actions"], query,
-                            lambda o: [o.name, o.lead.name, o.status, o.starts_on, o.ends_on or "",
-                                       o.actions.count()])
+        total = DisruptionAction.select(fn.COUNT(DisruptionAction.id)).where(DisruptionAction.operation == Operation.id)
+        return csv_response("operations", ["name", "lead", "status", "starts", "ends", "actions"],
+                            query.select_extend(total.alias("action_total")),
+                            lambda o: [o.name, o.lead.name, o.status, o.starts_on, o.ends_on or "", o.action_total])
     page = paginate(query)
-    return render_template("disruption/operations.html", page=page, counts={o.id: action_counts(o)
-                                                                          for o in page.items},
+    return render_template("disruption/operations.html", page=page, counts=action_counts(page.items),
                            statuses=("planned", "active", "closed"), can_plan=can_plan(current_user))
 
 
@@ -168,8 +173,7 @@ def operation(operation_id):
     """The operation board: targets, actions by status, a map of the targets and a timeline."""
     operation = _visible_operation(operation_id)
     audit.record("operation.read", operation)
-    targets = list(operation.targets.order_by(OperationTarget.kind, OperationTarget.id))
-    actions = list(operation.actions.order_by(DisruptionAction.due_on.asc(nulls="LAST"), DisruptionAction.id))
+    targets, actions = board_targets(operation), board_actions(operation)
     by_status = {status: [a for a in actions if a.status == status] for status in ACTION_STATUSES}
     markers, unplaced = [], []
     for target in targets:
@@ -184,7 +188,8 @@ def operation(operation_id):
     status_form.status.choices = [c for c in status_form.status.choices if c.value in operation.allowed_statuses]
     return render_template("disruption/operation.html", operation=operation, targets=targets, actions=actions,
                            by_status=by_status, statuses=ACTION_STATUSES, markers=markers, unplaced=unplaced,
-                           timeline=timeline(operation, actions), lead=lead, can_plan=can_plan(current_user),
+                           timeline=timeline(operation, actions), lead=lead, can_plan=lead,
+                           reviews={action.id: visible_review(action, current_user) for action in actions},
                            status_form=status_form if lead and operation.allowed_statuses else None,
                            tile_url=current_app.config.get("TILE_URL", ""), record_url=record_url)
 
@@ -204,7 +209,7 @@ def timeline(operation, actions):
         if action.expires_on:
             events.append((action.expires_on, f"{what} expires", url))
         if action.completed_at:
-            events.append((action.completed_at.date(), f"{what} completed", url))
+            events.append((to_local(action.completed_at).date(), f"{what} completed", url))
     return sorted(events, key=lambda event: event[0])
 
 
@@ -246,8 +251,8 @@ def operation_status(operation_id):
 
 @bp.route("/operations/<int:operation_id>/targets/new", methods=["GET", "POST"])
 def target_new(operation_id):
-    """Add a person, premises, vehicle or place to the operation's targets."""
-    operation = _visible_operation(operation_id)
+    """Add a person, premises, vehicle or place to the operation's targets (lead organisation only)."""
+    operation = _lead_operation(operation_id)
     form = TargetForm(kind=request.args.get("kind"), record_id=request.args.get("record_id", type=int))
     if form.validate_on_submit():
         try:
@@ -255,11 +260,21 @@ def target_new(operation_id):
                                          lon=form.lon.data, description=form.description.data or "")
         except Invalid as error:
             _flash_invalid(error)
+        except WorkflowError as error:
+            flash(str(error), "danger")
         else:
             flash(f"{target.label} is a target of {operation.name}.", "success")
             return redirect(url_for("disruption.target", target_id=target.id))
     return render_template("disruption/form.html", form=form, title=f"Add a target to {operation.name}",
                            back=url_for("disruption.operation", operation_id=operation.id))
+
+
+def _lead_operation(operation_id):
+    """An operation the current user plans in: only its lead organisation's police or specialists (403)."""
+    operation = _visible_operation(operation_id)
+    if not is_lead(operation, current_user):
+        abort(403)
+    return operation
 
 
 def _visible_target(target_id):
@@ -275,14 +290,16 @@ def target(target_id):
     audit.record("operation.target_read", target.operation, reason=f"{target.kind} {target.record_id or target.id}")
     return render_template("disruption/target.html", target=target, operation=target.operation,
                            considered=tactics_considered(target), states=CONSIDERED_STATES,
-                           actions=target.actions.order_by(DisruptionAction.id), can_plan=can_plan(current_user),
+                           actions=target.actions.order_by(DisruptionAction.id),
+                           can_plan=is_lead(target.operation, current_user),
                            rule_out_form=RuleOutForm(), record_url=record_url(target))
 
 
 @bp.route("/operations/targets/<int:target_id>/considered", methods=["POST"])
 def rule_out(target_id):
-    """Rule a tactic out for this target with a reason, or take it back off the list."""
+    """Rule a tactic out for this target with a reason, or take it back off the list (lead organisation only)."""
     target = _visible_target(target_id)
+    _lead_operation(target.operation_id)
     form = RuleOutForm()
     tactic = Tactic.get_or_none(Tactic.id == form.tactic.data) if form.validate_on_submit() else None
     if tactic is None:
@@ -307,6 +324,7 @@ def rule_out(target_id):
 def action_new(target_id):
     """Plan an action against the target: a tactic, an owner, a due date and, for a notice or order, its period."""
     target = _visible_target(target_id)
+    _lead_operation(target.operation_id)
     licences = workflow.live_licences(target)
     form = ActionForm(target=target, licences=licences, tactic=request.args.get("tactic", type=int))
     if form.validate_on_submit():
@@ -347,10 +365,9 @@ def action(action_id):
     allowed = can_update(action, current_user)
     status_form = ActionStatusForm()
     status_form.status.choices = [c for c in status_form.status.choices if c.value in action.allowed_statuses]
-    recommendation = action.recommendation if action.recommendation_id else None
+    recommendation, decision = visible_review(action, current_user) or (None, None)
     return render_template("disruption/action.html", action=action, target=action.target,
-                           operation=action.operation, recommendation=recommendation,
-                           decision=recommendation.decision if recommendation else None,
+                           operation=action.operation, recommendation=recommendation, decision=decision,
                            history=action.history.order_by(ActionEvent.at, ActionEvent.id),
                            status_form=status_form if allowed and action.allowed_statuses else None,
                            dates_form=ActionDatesForm(obj=action) if allowed and action.is_open else None)
@@ -390,6 +407,8 @@ def action_dates(action_id):
             flash("Dates saved.", "success")
         except Invalid as error:
             _flash_invalid(error)
+        except WorkflowError as error:
+            flash(str(error), "danger")
     else:
         _flash_invalid(Invalid({name: " ".join(errors) for name, errors in form.errors.items()}))
     return redirect(url_for("disruption.action", action_id=action.id))

@@ -1,11 +1,13 @@
 """The disruption workflow (SPEC §4.2): operations, targets and actions change only here, each change audited in
 one transaction; a licence review becomes a licensing recommendation, and follow-ups remind owners and escalate.
 """
+from werkzeug.exceptions import Forbidden
+
 from core import audit
 from core.db import db
 from core.errors import Invalid, WorkflowError
 from core.permissions import STAFF
-from core.timeutil import to_local, utcnow
+from core.timeutil import london_today, utcnow
 from core.workdays import add_working_days, working_days_between
 from followups import periodic_check, send
 from licensing import workflow as licensing
@@ -18,8 +20,18 @@ from disruption.models import (ACTION_STATUSES, ACTION_TRANSITIONS, LICENCE_REVI
 REMINDER_WORKING_DAYS = 2
 
 
-def today():
-    return to_local(utcnow()).date()
+today = london_today  # a module attribute, so tests can move the clock
+
+
+def require_lead(operation, user):
+    """Only the lead organisation's police or specialists plan inside an operation (403 otherwise)."""
+    if not is_lead(operation, user):
+        raise Forbidden("Only the lead organisation's police or specialists may plan in this operation.")
+
+
+def require_open(operation, what):
+    if operation.status == "closed":
+        raise WorkflowError(f"This operation is closed; reopen it to {what}.")
 
 
 def is_lead(operation, user):
@@ -53,10 +65,10 @@ def delete_tactic(tactic, user):
     """Remove a tactic from the catalogue, unless an action uses it: the history must keep its meaning."""
     with db.atomic():
         if tactic.in_use():
-            count = DisruptionAction.select().where(DisruptionAction.tactic == tactic).count()
-            raise WorkflowError(f"'{tactic.name}' is used by {count} disruption action(s), so it cannot be deleted. "
-                                "Change its wording instead.")
-        TacticRuledOut.delete().where(TacticRuledOut.tactic == tactic).execute()
+            actions = DisruptionAction.select().where(DisruptionAction.tactic == tactic).count()
+            ruled_out = TacticRuledOut.select().where(TacticRuledOut.tactic == tactic).count()
+            raise WorkflowError(f"'{tactic.name}' is used by {actions} disruption action(s) and ruled out for "
+                                f"{ruled_out} target(s), so it cannot be deleted. Change its wording instead.")
         audit.record("tactic.delete", tactic, user=user, reason=tactic.code)
         tactic.delete_instance()
 
@@ -112,6 +124,8 @@ def change_operation_status(operation, to_status, user):
 
 def add_target(operation, kind, user, record=None, lat=None, lon=None, description=""):
     """The operation's target for record (or a place at lat/lon), added once: asking again returns it."""
+    require_lead(operation, user)
+    require_open(operation, "add targets")
     if kind == "place":
         errors = {}
         if lat is None or not -90 <= lat <= 90:
@@ -184,9 +198,9 @@ def plan_action(operation, target, tactic, user, owner=None, due_on=None, starts
                 notes="", licence=None, recommendation_action=None, grounds=None):
     """Plan an action. Every problem is reported at once (Invalid). A licence review or suspension request
     becomes a licensing recommendation in the same transaction, and the action is then in progress."""
+    require_lead(operation, user)
+    require_open(operation, "plan more actions")
     errors = {}
-    if operation.status == "closed":
-        raise WorkflowError("This operation is closed; reopen it to plan more actions.")
     if target.operation_id != operation.id:
         errors["target_id"] = "This target is not part of the operation."
     if target.kind not in tactic.kinds:
@@ -200,18 +214,7 @@ def plan_action(operation, target, tactic, user, owner=None, due_on=None, starts
         expires_on = tactic.latest_expiry(starts_on)
     review = tactic.code == LICENCE_REVIEW
     if review:
-        candidates = live_licences(target)
-        if licence is None and len(candidates) == 1:
-            licence = candidates[0]
-        if licence is None:
-            errors["licence_id"] = ("Choose which licence to review: " + ", ".join(l.number for l in candidates)
-                                    if candidates else f"This {target.kind} has no live licence to review.")
-        elif licence not in candidates:
-            errors["licence_id"] = f"Licence {licence.number} is not a live licence of this {target.kind}."
-        if (recommendation_action or "suspend") not in RECOMMENDATION_ACTIONS:
-            errors["recommendation_action"] = "Use one of: " + ", ".join(RECOMMENDATION_ACTIONS) + "."
-        if not (grounds or "").strip():
-            errors["grounds"] = "Give the grounds for the review; the licensing authority reads them."
+        licence = check_review(target, licence, recommendation_action, grounds, errors)
     if errors:
         raise Invalid(errors)
     with db.atomic():
@@ -219,16 +222,11 @@ def plan_action(operation, target, tactic, user, owner=None, due_on=None, starts
             operation=operation, target=target, tactic=tactic, owner=owner, owner_organisation=owner.organisation,
             due_on=due_on, starts_on=starts_on, expires_on=expires_on, notes=(notes or "").strip(), created_by=user)
         ActionEvent.create(action=action, from_status=None, to_status="planned", note="Planned", user=user)
-        audit.record("action.plan", action, user=user,
+        # Planning discloses the target to the owner's organisation.
+        audit.record("action.plan", action, user=user, recipients=[owner.organisation_id],
                      reason=f"{tactic.code} on {target.kind} {target.record_id or target.id}")
         if review:
-            recommendation = licensing.recommend(licence, recommendation_action or "suspend", grounds,
-                                                 [operation.lead_id], user, due_on=due_on)
-            action.recommendation = recommendation
-            action.due_on = action.due_on or recommendation.due_on
-            action.save()
-            _move(action, "in_progress", user, f"Recommendation sent to {licence.authority.name} "
-                                                f"(licence {licence.number})")
+            _send_review(action, licence, recommendation_action, grounds, user)
         if owner.organisation_id != user.organisation_id:
             send("action.assigned", action, to=[owner.organisation_id], sender=user.organisation,
                  subject=f"Disruption action for you: {tactic.name}"[:200],
@@ -238,6 +236,34 @@ def plan_action(operation, target, tactic, user, owner=None, due_on=None, starts
     return action
 
 
+def check_review(target, licence, recommendation_action, grounds, errors):
+    """The licence a review request concerns (the only live one if none was chosen); problems go into errors."""
+    candidates = live_licences(target)
+    if licence is None and len(candidates) == 1:
+        licence = candidates[0]
+    if licence is None:
+        errors["licence_id"] = ("Choose which licence to review: " + ", ".join(lic.number for lic in candidates)
+                                if candidates else f"This {target.kind} has no live licence to review.")
+    elif licence not in candidates:
+        errors["licence_id"] = f"Licence {licence.number} is not a live licence of this {target.kind}."
+    if (recommendation_action or "suspend") not in RECOMMENDATION_ACTIONS:
+        errors["recommendation_action"] = "Use one of: " + ", ".join(RECOMMENDATION_ACTIONS) + "."
+    if not (grounds or "").strip():
+        errors["grounds"] = "Give the grounds for the review; the licensing authority reads them."
+    return licence
+
+
+def _send_review(action, licence, recommendation_action, grounds, user):
+    """Turn the action into a licensing recommendation; the action is then in progress."""
+    recommendation = licensing.recommend(licence, recommendation_action or "suspend", grounds,
+                                         [action.operation.lead_id], user, due_on=action.due_on)
+    action.recommendation = recommendation
+    action.due_on = action.due_on or recommendation.due_on
+    action.save()
+    # The history is open to everyone who sees the action; the licence only to those sees_concerns allows.
+    _move(action, "in_progress", user, "Recommendation sent to the licensing authority")
+
+
 def _move(action, to_status, user, note):
     from_status = action.status
     action.status = to_status
@@ -245,7 +271,8 @@ def _move(action, to_status, user, note):
         action.completed_at = utcnow()
     action.save()
     ActionEvent.create(action=action, from_status=from_status, to_status=to_status, note=note, user=user)
-    audit.record("action.status", action, user=user, reason=f"{from_status} -> {to_status}: {note}"[:2000])
+    # The status change only: notes and outcomes are casework, not for the audit log's readers.
+    audit.record("action.status", action, user=user, reason=f"{from_status} -> {to_status}")
 
 
 def change_action_status(action, to_status, user, outcome=None, note=""):
@@ -269,8 +296,12 @@ def change_action_status(action, to_status, user, outcome=None, note=""):
 
 
 def update_action(action, user, **changes):
-    """Change an action's dates, outcome text or notes (not its status: change_action_status does that)."""
+    """Change an action's dates, outcome text or notes (not its status: change_action_status does that). A finished
+    action's dates stay as they were; a due date moved by another organisation is reported to the lead."""
     dates = {name: changes.get(name, getattr(action, name)) for name in ("starts_on", "expires_on")}
+    if not action.is_open and any(changes.get(name, getattr(action, name)) != getattr(action, name)
+                                  for name in ("due_on", "starts_on", "expires_on")):
+        raise WorkflowError(f"A {action.status_label.lower()} action's dates cannot change.")
     errors = check_period(action.tactic, dates["starts_on"], dates["expires_on"])
     if errors:
         raise Invalid(errors)
@@ -288,11 +319,18 @@ def update_action(action, user, **changes):
         if changed:
             action.save()
             audit.record("action.update", action, user=user, reason=", ".join(changed))
+        if "due_on" in changed and user.organisation_id != action.operation.lead_id:
+            send("action.due_changed", action, to=[action.operation.lead_id], sender=user.organisation,
+                 subject=f"Due date moved: {action.tactic.name}"[:200],
+                 body=f"{user.organisation.name} moved the due date of {_describe(action)} to "
+                      + (f"{action.due_on:%d %B %Y}." if action.due_on else "no due date."))
     return action
 
 
 def rule_out(target, tactic, reason, user):
     """Record that a tactic was considered for target and ruled out, and why (L4)."""
+    require_lead(target.operation, user)
+    require_open(target.operation, "rule tactics out")
     if target.kind not in tactic.kinds:
         raise WorkflowError(f"A {tactic.name.lower()} does not apply to a {target.kind}.")
     if not (reason or "").strip():
@@ -304,12 +342,13 @@ def rule_out(target, tactic, reason, user):
             row.save()
         else:
             row = TacticRuledOut.create(target=target, tactic=tactic, reason=reason.strip(), decided_by=user)
-        audit.record("tactic.rule_out", target.operation, user=user, reason=f"{tactic.code}: {reason.strip()}"[:2000])
+        audit.record("tactic.rule_out", target.operation, user=user, reason=tactic.code)  # the reason is casework
     return row
 
 
 def reconsider(target, tactic, user):
     """Take a tactic back off the ruled-out list."""
+    require_lead(target.operation, user)
     with db.atomic():
         deleted = TacticRuledOut.delete().where((TacticRuledOut.target == target)
                                                 & (TacticRuledOut.tactic == tactic)).execute()

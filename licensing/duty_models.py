@@ -1,12 +1,12 @@
 """Records of the statutory duties (SPEC §4.5): concerns shared with other authorities, national register
 entries and searches, information requests and the information they bring back, and driver self-reports."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField
 
 from core.db import BaseModel
 from core.models import Organisation, User
-from core.timeutil import utcnow
+from core.timeutil import add_months, utcnow  # noqa: F401 (add_months: licensing.duties imports it here)
 from licensing.models import Flag, Licence
 
 CONCERN_DECISIONS = {
@@ -32,14 +32,6 @@ def add_years(day, years):
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
-
-
-def add_months(day, months):
-    """The same day months later, clamped to the end of a shorter month (31 August + 6 months is 28 February)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
 
 
 class DriverConcern(BaseModel):

@@ -4,7 +4,9 @@ from flask import url_for
 from peewee import JOIN
 
 from licensing.models import DRIVER_KINDS, LIVE_STATUSES, HearingInvitation, HearingLicence, Licence, PanelHearing
-from records.links import Connection, Section, connection_finder, flagged_premises, link_finder, record_section
+from core.models import Organisation
+from records.links import (Connection, Section, connection_finder, flagged_premises, flagging_entries, link_finder,
+                           record_section)
 from records.models import PREMISES_ROLES, Person, Premises, PremisesPerson, Vehicle
 
 
@@ -12,7 +14,8 @@ from records.models import PREMISES_ROLES, Person, Premises, PremisesPerson, Veh
 def licences_section(record_type, record, user):
     if record_type not in ("person", "vehicle"):
         return None
-    query = (Licence.select(Licence, Person).join(Person, on=(Licence.holder == Person.id))
+    query = (Licence.select(Licence, Person, Organisation).join(Person, on=(Licence.holder == Person.id))
+             .switch(Licence).join(Organisation, on=(Licence.authority == Organisation.id))
              .where((Licence.holder if record_type == "person" else Licence.vehicle) == record.id)
              .order_by(Licence.number))
     rows = [(licence.number, url_for("licensing.licence", licence_id=licence.id),
@@ -90,13 +93,22 @@ def drivers_of_flagged_operators(record_type, record, user):
     """Drivers licensed to an operator whose premises are flagged: on the premises' page the drivers, on a
     driver's page the premises."""
     if record_type == "premises":
-        rows = _operator_drivers(user).where(Premises.id == record.id).order_by(Person.name)
-        return [Connection("operator_driver", row.holder.name, "person", row.holder.id, _why(row)) for row in rows]
-    if record_type == "person":
-        rows = _operator_drivers(user).where(Licence.holder == record.id)
-        return [Connection("operator_driver", row.operator.premisesperson.premises.name, "premises",
-                           row.operator.premisesperson.premises.id, _why(row)) for row in rows]
-    return []
+        rows = list(_operator_drivers(user).where(Premises.id == record.id).order_by(Person.name))
+    elif record_type == "person":
+        rows = list(_operator_drivers(user).where(Licence.holder == record.id))
+    else:
+        return []
+    # The entries that flag the premises, for the page's audit.
+    flagging = flagging_entries(user, {row.operator.premisesperson.premises.id for row in rows})
+    found = []
+    for row in rows:
+        premises = row.operator.premisesperson.premises
+        entries = tuple(sorted(flagging.get(premises.id, ())))
+        if record_type == "premises":
+            found.append(Connection("operator_driver", row.holder.name, "person", row.holder.id, _why(row), entries))
+        else:
+            found.append(Connection("operator_driver", premises.name, "premises", premises.id, _why(row), entries))
+    return found
 
 
 @link_finder

@@ -14,11 +14,11 @@ CATALOGUE = [
     ("sexual_risk_order", "Sexual risk order",
      "Sexual Offences Act 2003 s122A (inserted by the Anti-social Behaviour, Crime and Policing Act 2014): "
      "magistrates' court order on police application, no conviction needed; at least 2 years.",
-     "person", "police", None, None, None, True),
+     "person", "police", None, None, 730, True),
     ("sexual_harm_prevention_order", "Sexual harm prevention order",
      "Sentencing Act 2020 s343 on conviction, or Sexual Offences Act 2003 s103A on police application to the "
      "magistrates' court; at least 5 years.",
-     "person", "police", None, None, None, True),
+     "person", "police", None, None, 1825, True),
     ("closure_notice", "Closure notice (premises)",
      "Anti-social Behaviour, Crime and Policing Act 2014 s76: issued by police or the council for 24 hours, "
      "extendable to 48 hours; an application for a closure order must be heard within 48 hours.",

@@ -6,6 +6,7 @@ from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
 from core.apifields import Fields
+from core.errors import Invalid
 from core.timeutil import isoformat_utc, london_to_utc
 from core.web import api_error, api_list, json_body, paginate
 from records import intelligence, workflow
@@ -108,21 +109,24 @@ def premises_get(premises_id):
 
 # -- intelligence
 
-def entry_json(entry, full=True):
+def entry_json(entry, full=True, linked=None, recipients=None):
     """An entry as the API shows it; full=False (a C-coded entry in a list) leaves out the text and conditions,
-    which are read one entry at a time, with a reason."""
-    linked = intelligence.linked_records(entry) if full else []
+    which are read one entry at a time, with a reason. A list passes linked and recipients, read for its whole
+    page at once (intelligence.linked_ids, recipient_ids)."""
+    if linked is None:
+        linked = intelligence.linked_ids([entry.id])[entry.id]
+    if recipients is None:
+        recipients = intelligence.recipient_ids([entry.id])[entry.id] if full else []
     return {"id": entry.id, "source_evaluation": entry.source_evaluation,
             "intelligence_assessment": entry.intelligence_assessment, "handling_code": entry.handling_code,
             "grading": entry.grading, "occurred_at": isoformat_utc(entry.occurred_at),
             "created_at": isoformat_utc(entry.created_at), "organisation_id": entry.organisation_id,
             "text": entry.text if full else None,
             "handling_conditions": entry.handling_conditions if full else None,
-            "handling_organisation_ids": sorted(r.organisation_id for r in entry.recipients) if full else None,
+            "handling_organisation_ids": recipients if full else None,
             "place": {"address": entry.place_address, "postcode": entry.place_postcode} if full else None,
-            "person_ids": [r.id for kind, r in linked if kind == "person"],
-            "vehicle_ids": [r.id for kind, r in linked if kind == "vehicle"],
-            "premises_ids": [r.id for kind, r in linked if kind == "premises"]}
+            **({field: linked[field] for field in intelligence.LINKED} if full
+               else {field: [] for field in intelligence.LINKED})}
 
 
 def _occurred_at(fields):
@@ -156,16 +160,21 @@ def intelligence_create():
               "place_postcode": fields.text("place_postcode", required=False, max_length=10),
               "person_ids": fields.integers("person_ids"), "vehicle_ids": fields.integers("vehicle_ids"),
               "premises_ids": fields.integers("premises_ids")}
-    me = current_user._get_current_object()
-    found = intelligence.problems(values["text"], values["source_evaluation"], values["intelligence_assessment"],
-                                  values["handling_code"], values["handling_conditions"], values["organisation_ids"],
-                                  values["occurred_at"], values["place_postcode"],
-                                  {k: values[k] for k in ("person_ids", "vehicle_ids", "premises_ids")})
+    if fields.errors:
+        # Report the domain's problems with the rest too, so one 422 lists every bad field.
+        found = intelligence.problems(values["text"], values["source_evaluation"],
+                                      values["intelligence_assessment"], values["handling_code"],
+                                      values["handling_conditions"], values["organisation_ids"],
+                                      values["occurred_at"], values["place_postcode"],
+                                      {k: values[k] for k in intelligence.LINKED})
+    else:
+        try:
+            return _created(entry_json(intelligence.create_entry(current_user._get_current_object(), **values)))
+        except Invalid as error:  # create_entry checks the entry (intelligence.problems) once
+            found = error.fields
     for name, message in found.items():
         _also(fields, name, message)
     fields.check()
-    entry = intelligence.create_entry(me, **values)
-    return _created(entry_json(entry))
 
 
 @bp.route("/intelligence")
@@ -174,7 +183,10 @@ def intelligence_list():
     me = current_user._get_current_object()
     page = paginate(intelligence.search(me, q=request.args.get("q") or None))
     intelligence.listed(page.items, me, "API list")
-    return api_list(page, lambda entry: entry_json(entry, full=not entry.restricted))
+    shown = [entry.id for entry in page.items if not entry.restricted]
+    linked, recipients = intelligence.linked_ids(shown), intelligence.recipient_ids(shown)
+    return api_list(page, lambda entry: entry_json(entry, full=not entry.restricted, linked=linked.get(entry.id),
+                                                   recipients=recipients.get(entry.id)))
 
 
 @bp.route("/intelligence/<int:entry_id>")

@@ -2,8 +2,11 @@
 
 The pages and the API both call these functions. Who may read an entry is IntelligenceEntry.visible_to(user);
 every read goes through read() or listed() here, so each one is audited, and a C-coded entry is read only
-with a reason.
+with a reason. needs_reason() is that rule for one entry and readable_without_reason() the same rule as a query:
+text search and everything derived from intelligence (records/links.py) use only those entries.
 """
+from peewee import Value
+
 from core import audit
 from core.db import db
 from core.errors import Invalid
@@ -114,6 +117,16 @@ def needs_reason(entry, user):
     return entry.restricted and entry.created_by_id != user.id
 
 
+def _open_to(user):
+    """needs_reason() as a condition: P-coded, or written by user."""
+    return (IntelligenceEntry.handling_code == "P") | (IntelligenceEntry.created_by == user.id)
+
+
+def readable_without_reason(user):
+    """The entries user may see and read without a reason (needs_reason() as a query)."""
+    return IntelligenceEntry.visible_to(user).where(_open_to(user))
+
+
 def read(entry, user, reason=None, where="entry page"):
     """Audit user's reading of entry (which they may see); ReasonRequired when a C-coded entry has no reason."""
     given = (reason or "").strip()
@@ -125,10 +138,42 @@ def read(entry, user, reason=None, where="entry page"):
 
 def listed(entries, user, where):
     """Audit that user was shown these entries (their grading, and the text of P-coded ones) in a list."""
-    ids = [entry.id if hasattr(entry, "id") else entry for entry in entries]
+    ids = list(dict.fromkeys(entry.id if hasattr(entry, "id") else entry for entry in entries))
     if ids:
+        # Never truncated: the row must name every entry shown.
         audit.record("intelligence.list", record_type="intelligence_entry", user=user,
-                     reason=f"{where}: entries {', '.join(map(str, ids))}"[:2000])
+                     reason=f"{where}: entries {', '.join(map(str, ids))}")
+
+
+def linked_ids(entry_ids):
+    """{entry id: {"person_ids": [...], "vehicle_ids": [...], "premises_ids": [...]}} for many entries in one
+    query (a page of the API list)."""
+    found = {entry_id: {field: [] for field in LINKED} for entry_id in entry_ids}
+    if not found:
+        return found
+    parts = [model.select(model.entry, Value(field).alias("field"), getattr(model, column).alias("linked"))
+             .where(model.entry.in_(list(found)))
+             for field, (model, column) in (("person_ids", (IntelligencePerson, "person")),
+                                            ("vehicle_ids", (IntelligenceVehicle, "vehicle")),
+                                            ("premises_ids", (IntelligencePremises, "premises")))]
+    for entry_id, field, linked in (parts[0] + parts[1] + parts[2]).tuples():
+        found[entry_id][field].append(linked)
+    for links in found.values():
+        for ids in links.values():
+            ids.sort()
+    return found
+
+
+def recipient_ids(entry_ids):
+    """{entry id: sorted organisation ids its handling conditions name}, in one query."""
+    found = {entry_id: [] for entry_id in entry_ids}
+    if found:
+        for entry_id, organisation_id in (IntelligenceRecipient.select(IntelligenceRecipient.entry,
+                                                                       IntelligenceRecipient.organisation)
+                                          .where(IntelligenceRecipient.entry.in_(list(found)))
+                                          .order_by(IntelligenceRecipient.organisation).tuples()):
+            found[entry_id].append(organisation_id)
+    return found
 
 
 def linked_records(entry):
@@ -144,14 +189,14 @@ def linked_records(entry):
 
 def search(user, q=None, handling_code=None, source_evaluation=None, intelligence_assessment=None, since=None,
            until=None, person_id=None, vehicle_id=None, premises_id=None):
-    """The entries user may see, newest event first. q searches the text of P-coded entries and of C-coded ones
-    user's own organisation originated: searching others' C-coded text would disclose it without a reason."""
-    query = IntelligenceEntry.visible_to(user).order_by(IntelligenceEntry.occurred_at.desc(),
-                                                        IntelligenceEntry.id.desc())
+    """The entries user may see (with their organisation), newest event first. q searches the text only of the
+    entries user may read without a reason: matching any other C-coded entry's text would disclose it."""
+    query = (IntelligenceEntry.visible_to(user).select(IntelligenceEntry, Organisation)
+             .join(Organisation, on=(IntelligenceEntry.organisation == Organisation.id))
+             .order_by(IntelligenceEntry.occurred_at.desc(), IntelligenceEntry.id.desc()))
     if q:
         query = query.where(IntelligenceEntry.text.contains(q.strip())
-                            & ((IntelligenceEntry.handling_code == "P")
-                               | (IntelligenceEntry.organisation == user.organisation_id)))
+                            & _open_to(user))
     if handling_code:
         query = query.where(IntelligenceEntry.handling_code == handling_code)
     if source_evaluation:

@@ -8,17 +8,20 @@ Packages above records (licensing, disruption) register here, so records never i
   premises), drawn in the network view but not listed as a connection.
 record_type is "person", "vehicle" or "premises" (and "intelligence" for the network's entry nodes).
 
-Anything derived from intelligence uses only the entries the viewing user may see under their handling codes,
-so a connection or a network edge never discloses an entry the user could not open.
+Anything derived from intelligence (connections, network edges and nodes, flagged premises) uses only the
+entries the viewing user may read WITHOUT a reason: P-coded entries, and C-coded entries the user wrote
+(intelligence.readable_without_reason, the rule of intelligence.needs_reason). Whom a C-coded entry names is
+part of its content, so it is seen only on the entry's page, after a reason. Each Connection and Section carries
+the ids of the entries it was derived from (entries); the page showing them audits those ids in one
+"intelligence.list" row (entries_used()), as the network view does for every entry it used.
 
-"Flagged premises" are premises named in at least one intelligence entry the user may see whose intelligence
-assessment is A to D (an entry graded E, suspected to be false, flags nothing).
+"Flagged premises" are premises named in at least one such entry whose intelligence assessment is A to D (an
+entry graded E, suspected to be false, flags nothing).
 """
 import inspect
 from dataclasses import dataclass, field
 
 from flask import url_for
-from peewee import fn
 
 from records import intelligence
 from records.models import (PREMISES_ROLES, IntelligenceEntry, IntelligencePerson, IntelligencePremises,
@@ -37,6 +40,7 @@ class Section:
     rows: list  # (text, url or None, detail)
     empty: str
     actions: list = field(default_factory=list)  # (label, url) buttons beside the title
+    entries: list = field(default_factory=list)  # ids of the intelligence entries shown, for the page's audit
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,12 @@ class Connection:
     target_type: str
     target_id: int
     why: str
+    entries: tuple = field(default=(), compare=False)  # ids of the intelligence entries it was derived from
+
+
+def entries_used(found):
+    """The ids of the intelligence entries a list of connections was derived from, each once, in order."""
+    return sorted({entry_id for connection in found for entry_id in connection.entries})
 
 
 _sections = []
@@ -108,30 +118,48 @@ def _label(record_type, record):
 # -- what intelligence says, as the user may see it
 
 def visible_ids(user):
-    return IntelligenceEntry.visible_to(user).select(IntelligenceEntry.id)
+    """A subquery of the entries derivations may use for user: those user reads without a reason."""
+    return intelligence.readable_without_reason(user).select(IntelligenceEntry.id)
+
+
+def _flagging(user):
+    graded = intelligence.readable_without_reason(user).where(IntelligenceEntry.intelligence_assessment != "E")
+    return IntelligencePremises.entry.in_(graded.select(IntelligenceEntry.id))
 
 
 def flagged_premises(user):
     """A subquery of the ids of premises flagged for user (see the module docstring)."""
-    graded = IntelligenceEntry.visible_to(user).where(IntelligenceEntry.intelligence_assessment != "E")
-    return (IntelligencePremises.select(IntelligencePremises.premises)
-            .where(IntelligencePremises.entry.in_(graded.select(IntelligenceEntry.id))))
+    return IntelligencePremises.select(IntelligencePremises.premises).where(_flagging(user))
+
+
+def flagging_entries(user, premises_ids):
+    """{premises id: [ids of the entries that flag it for user]}, in one query."""
+    found = {}
+    if premises_ids:
+        for premises_id, entry_id in (IntelligencePremises.select(IntelligencePremises.premises,
+                                                                  IntelligencePremises.entry)
+                                      .where(_flagging(user) & IntelligencePremises.premises.in_(list(premises_ids)))
+                                      .tuples()):
+            found.setdefault(premises_id, []).append(entry_id)
+    return found
 
 
 LINK_TABLES = {"person": (IntelligencePerson, "person"), "vehicle": (IntelligenceVehicle, "vehicle"),
                "premises": (IntelligencePremises, "premises")}
 
 
-def entries_naming(record_type, record, user):
+def entries_naming(record_type, record, user, without_reason=False):
+    """The entries naming a record that user may see (without_reason: only those user reads without one)."""
     table, column = LINK_TABLES[record_type]
-    return (IntelligenceEntry.visible_to(user)
+    entries = intelligence.readable_without_reason(user) if without_reason else IntelligenceEntry.visible_to(user)
+    return (entries
             .where(IntelligenceEntry.id.in_(table.select(table.entry).where(getattr(table, column) == record.id)))
             .order_by(IntelligenceEntry.occurred_at.desc(), IntelligenceEntry.id.desc()))
 
 
 def _co_named(record_type, record, other_type, via_type, user):
-    """Records of other_type named with the same via_type record (in entries user may see) as this record:
-    {(other_id, via_id): number of entries}. For people sharing a vehicle: person, person, vehicle."""
+    """Records of other_type named with the same via_type record (in entries user reads without a reason) as this
+    record: {(other_id, via_id): set of entry ids}. For people sharing a vehicle: person, person, vehicle."""
     mine, my_column = LINK_TABLES[record_type]
     via, via_column = LINK_TABLES[via_type]
     visible = visible_ids(user)
@@ -141,13 +169,14 @@ def _co_named(record_type, record, other_type, via_type, user):
     other, other_column = LINK_TABLES[other_type]
     other = other.alias("other_link")
     via_b = via.alias("via_link")
-    rows = (other.select(getattr(other, other_column).alias("other_id"), getattr(via_b, via_column).alias("via_id"),
-                         fn.COUNT(other.entry.distinct()).alias("entries"))
+    rows = (other.select(getattr(other, other_column), getattr(via_b, via_column), other.entry)
             .join(via_b, on=(via_b.entry == other.entry))
             .where(getattr(via_b, via_column).in_(vias) & other.entry.in_(visible)
-                   & (getattr(other, other_column) != record.id))
-            .group_by(getattr(other, other_column), getattr(via_b, via_column)).tuples())
-    return {(other_id, via_id): count for other_id, via_id, count in rows}
+                   & (getattr(other, other_column) != record.id)).distinct().tuples())
+    found = {}
+    for other_id, via_id, entry_id in rows:
+        found.setdefault((other_id, via_id), set()).add(entry_id)
+    return found
 
 
 def _names(model, ids):
@@ -173,10 +202,12 @@ def shared_premises(record_type, record, user):
                                 f"Also {PREMISES_ROLES.get(link.role, link.role).lower()} of {link.premises.name}"))
     co_named = _co_named("person", record, "person", "premises", user)
     people, premises = _names(Person, {p for p, _ in co_named}), _names(Premises, {v for _, v in co_named})
-    for (person_id, premises_id), count in co_named.items():
+    for (person_id, premises_id), entries in co_named.items():
+        count = len(entries)
         found.append(Connection("shared_premises", people[person_id].name, "person", person_id,
                                 f"Both named with {premises[premises_id].name} in intelligence"
-                                f" ({count} entr{'y' if count == 1 else 'ies'} naming them there)"))
+                                f" ({count} entr{'y' if count == 1 else 'ies'} naming them there)",
+                                tuple(sorted(entries))))
     return found
 
 
@@ -188,25 +219,30 @@ def shared_vehicles(record_type, record, user):
     co_named = _co_named("person", record, "person", "vehicle", user)
     people, vehicles = _names(Person, {p for p, _ in co_named}), _names(Vehicle, {v for _, v in co_named})
     return [Connection("shared_vehicle", people[person_id].name, "person", person_id,
-                       f"Both named with vehicle {vehicles[vehicle_id].registration} in intelligence")
-            for (person_id, vehicle_id) in co_named]
+                       f"Both named with vehicle {vehicles[vehicle_id].registration} in intelligence",
+                       tuple(sorted(entries)))
+            for (person_id, vehicle_id), entries in co_named.items()]
 
 
 def repeat_sightings(user, vehicle_id=None, premises_id=None):
-    """(vehicle_id, premises_id, entries) for vehicles named with flagged premises in at least REPEATED entries
-    user may see."""
+    """(vehicle_id, premises_id, entry ids) for vehicles named with flagged premises in at least REPEATED entries
+    user reads without a reason; the entry ids include those flagging the premises."""
     query = (IntelligenceVehicle.select(IntelligenceVehicle.vehicle, IntelligencePremises.premises,
-                                        fn.COUNT(IntelligenceVehicle.entry.distinct()))
+                                        IntelligenceVehicle.entry)
              .join(IntelligencePremises, on=(IntelligencePremises.entry == IntelligenceVehicle.entry))
              .where(IntelligenceVehicle.entry.in_(visible_ids(user))
-                    & IntelligencePremises.premises.in_(flagged_premises(user)))
-             .group_by(IntelligenceVehicle.vehicle, IntelligencePremises.premises)
-             .having(fn.COUNT(IntelligenceVehicle.entry.distinct()) >= REPEATED))
+                    & IntelligencePremises.premises.in_(flagged_premises(user))).distinct())
     if vehicle_id:
         query = query.where(IntelligenceVehicle.vehicle == vehicle_id)
     if premises_id:
         query = query.where(IntelligencePremises.premises == premises_id)
-    return list(query.tuples())
+    sightings = {}
+    for vehicle, premises, entry_id in query.tuples():
+        sightings.setdefault((vehicle, premises), set()).add(entry_id)
+    repeated = {key: entries for key, entries in sightings.items() if len(entries) >= REPEATED}
+    flagging = flagging_entries(user, {premises for _, premises in repeated})
+    return [(vehicle, premises, len(entries), tuple(sorted(entries | set(flagging.get(premises, ())))))
+            for (vehicle, premises), entries in sorted(repeated.items())]
 
 
 @connection_finder
@@ -214,16 +250,16 @@ def vehicles_at_flagged_premises(record_type, record, user):
     """Vehicles repeatedly recorded at flagged premises (seen from either side)."""
     if record_type == "vehicle":
         rows = repeat_sightings(user, vehicle_id=record.id)
-        premises = _names(Premises, {p for _, p, _ in rows})
+        premises = _names(Premises, {p for _, p, _, _ in rows})
         return [Connection("repeat_vehicle", premises[p].name, "premises", p,
-                           f"Recorded at these flagged premises in {count} intelligence entries")
-                for _, p, count in rows]
+                           f"Recorded at these flagged premises in {count} intelligence entries", entries)
+                for _, p, count, entries in rows]
     if record_type == "premises":
         rows = repeat_sightings(user, premises_id=record.id)
-        vehicles = _names(Vehicle, {v for v, _, _ in rows})
+        vehicles = _names(Vehicle, {v for v, _, _, _ in rows})
         return [Connection("repeat_vehicle", vehicles[v].registration, "vehicle", v,
-                           f"Recorded at {record.name} (flagged) in {count} intelligence entries")
-                for v, _, count in rows]
+                           f"Recorded at {record.name} (flagged) in {count} intelligence entries", entries)
+                for v, _, count, entries in rows]
     return []
 
 
@@ -259,12 +295,26 @@ def owners_and_operators(record_type, record, user):
 
 @link_finder
 def intelligence_links(record_type, record, user):
-    """A record's visible entries, and an entry's people, vehicles and premises."""
+    """A record's entries, and an entry's people, vehicles and premises: only entries user reads without a reason
+    (whom a C-coded entry names is read on its page, with one)."""
     if record_type == "intelligence":
-        return [Connection("named", _label(kind, linked), kind, linked.id, "named in the entry")
+        if intelligence.needs_reason(record, user):
+            return []
+        return [Connection("named", _label(kind, linked), kind, linked.id, "named in the entry", (record.id,))
                 for kind, linked in intelligence.linked_records(record)]
-    return [Connection("named", _label("intelligence", entry), "intelligence", entry.id, "named in the entry")
-            for entry in entries_naming(record_type, record, user).limit(NETWORK_LIMIT)]
+    return [Connection("named", _label("intelligence", entry), "intelligence", entry.id, "named in the entry",
+                       (entry.id,))
+            for entry in entries_naming(record_type, record, user, without_reason=True).limit(NETWORK_LIMIT)]
+
+
+def _fetch(keys):
+    """[(type, record)] for [(type, id)], one query per type, in the order given (missing records left out)."""
+    found = {}
+    for kind in {kind for kind, _ in keys}:
+        model = MODELS[kind]
+        found.update(((kind, row.id), row) for row in model.select().where(
+            model.id.in_([i for k, i in keys if k == kind])))
+    return [(key[0], found[key]) for key in keys if key in found]
 
 
 def network(record_type, record, user, depth=NETWORK_DEPTH, limit=NETWORK_LIMIT):
@@ -273,14 +323,15 @@ def network(record_type, record, user, depth=NETWORK_DEPTH, limit=NETWORK_LIMIT)
     start = (record_type, record.id)
     nodes = {start: {"id": f"{record_type}-{record.id}", "label": _label(record_type, record), "group": record_type,
                      "url": record_url(record_type, record.id), "level": 0}}
-    edges, seen_edges, frontier, truncated = [], set(), [(record_type, record)], False
+    edges, seen_edges, frontier, truncated, used = [], set(), [(record_type, record)], False, set()
     for level in range(1, depth + 1):
-        following = []
+        following = []  # (type, id) of the nodes this level adds, looked up together below
         for kind, current in frontier:
             links = [(c, False) for c in _gather([(f, True) for f in _link_finders], kind, current, user)]
             if kind != "intelligence":
                 links += [(c, True) for c in connections(kind, current, user)]
             for connection, derived in links:
+                used.update(connection.entries)
                 key = (connection.target_type, connection.target_id)
                 if key not in nodes:
                     if len(nodes) >= limit:
@@ -289,16 +340,14 @@ def network(record_type, record, user, depth=NETWORK_DEPTH, limit=NETWORK_LIMIT)
                     nodes[key] = {"id": f"{key[0]}-{key[1]}", "label": connection.label, "group": key[0],
                                   "url": record_url(*key), "level": level}
                     if level < depth:
-                        target = MODELS[key[0]].get_or_none(MODELS[key[0]].id == key[1])
-                        if target is not None:
-                            following.append((key[0], target))
+                        following.append(key)
                 edge = tuple(sorted([f"{kind}-{current.id}", nodes[key]["id"]])) + (connection.why,)
                 if edge not in seen_edges:
                     seen_edges.add(edge)
                     edges.append({"from": f"{kind}-{current.id}", "to": nodes[key]["id"], "label": connection.why,
                                   "derived": derived})
-        frontier = following
-    entries = sorted(key[1] for key in nodes if key[0] == "intelligence")
+        frontier = _fetch(following)
+    entries = sorted(used | {key[1] for key in nodes if key[0] == "intelligence"})
     return {"nodes": list(nodes.values()), "edges": edges, "truncated": truncated, "entries": entries}
 
 
@@ -326,7 +375,6 @@ def intelligence_section(record_type, record, user):
     if record_type not in LINK_TABLES or not (user.roles & {"police", "specialist", "licensing_officer"}):
         return None
     entries = list(entries_naming(record_type, record, user).limit(SECTION_ENTRIES))
-    intelligence.listed(entries, user, f"{record_type} {record.id} page")
     rows = []
     for entry in entries:
         text = intelligence.shown_text(entry)
@@ -339,4 +387,5 @@ def intelligence_section(record_type, record, user):
         actions.append(("Add intelligence", url_for("records.intelligence_new", **{record_type: record.id})))
     if len(entries) == SECTION_ENTRIES:
         actions.append(("All intelligence", url_for("records.intelligence_list", **{record_type: record.id})))
-    return Section("Intelligence", rows, "No intelligence you may see names this record.", actions)
+    return Section("Intelligence", rows, "No intelligence you may see names this record.", actions,
+                   [entry.id for entry in entries])

@@ -178,9 +178,6 @@ class IntelligenceEntry(BaseModel):
         return query.where((cls.handling_code == "P") | (cls.organisation == user.organisation_id)
                            | fn.EXISTS(named))
 
-    def visible_for(self, user):
-        return IntelligenceEntry.visible_to(user).where(IntelligenceEntry.id == self.id).exists()
-
     def __str__(self):
         return f"Intelligence {self.id} ({self.grading})"
 

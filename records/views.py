@@ -14,8 +14,8 @@ from core.timeutil import london_day_start, london_to_utc
 from core.web import Page, csv_response, paginate, wants_csv
 from records import intelligence, links, normalise, workflow
 from records.forms import IntelligenceForm, PersonForm, PremisesForm, PremisesLinkForm, ReasonForm, VehicleForm
-from records.models import (HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, PREMISES_ROLES, SOURCE_EVALUATIONS, Person,
-                            Premises, PremisesPerson, Vehicle)
+from records.models import (HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, PREMISES_ROLES, SOURCE_EVALUATIONS,
+                            IntelligenceEntry, Person, Premises, PremisesPerson, Vehicle)
 
 bp = Blueprint("records", __name__)
 
@@ -36,9 +36,13 @@ def _me():
 
 
 def _linked(record_type, record):
-    """What a record page shows below the record: the registered sections and the derived connections."""
-    return {"sections": links.record_sections(record_type, record, _me()),
-            "connections": links.connections(record_type, record, _me()), "record_type": record_type,
+    """What a record page shows below the record: the registered sections and the derived connections. Every
+    intelligence entry they show or were derived from is audited in one listing row."""
+    sections = links.record_sections(record_type, record, _me())
+    connections = links.connections(record_type, record, _me())
+    intelligence.listed([i for section in sections for i in section.entries] + links.entries_used(connections),
+                        _me(), f"{record_type} {record.id} page")
+    return {"sections": sections, "connections": connections, "record_type": record_type,
             "record": record, "link_url": links.record_url}
 
 
@@ -184,7 +188,9 @@ def intelligence_list():
     """List the intelligence you may see, filtered by text, grading and date; C-coded text stays closed."""
     query = intelligence.search(_me(), **_filters())
     if wants_csv():
-        # The export is audited (csv_response); C-coded text is left out, as on the page.
+        # csv_response audits the export with its filters; the entries exported are listed in one more row
+        # (their ids read up front, so a download cut short is still recorded). C-coded text is left out.
+        intelligence.listed([i for i, in query.select(IntelligenceEntry.id).tuples()], _me(), "CSV export")
         return csv_response("intelligence", ["id", "occurred_at", "grading", "organisation", "text"], query,
                             lambda e: [e.id, e.occurred_at, e.grading, e.organisation.name,
                                        intelligence.shown_text(e) if not e.restricted
@@ -220,6 +226,8 @@ def _entry_page(entry, reason):
     intelligence.read(entry, _me(), reason)
     linked = [(kind, record, links.connections(kind, record, _me()))
               for kind, record in intelligence.linked_records(entry)]
+    intelligence.listed([i for _, _, found in linked for i in links.entries_used(found)], _me(),
+                        f"connections on entry {entry.id} page")
     return render_template("records/intelligence_entry.html", entry=entry, linked=linked,
                            evaluations=SOURCE_EVALUATIONS, assessments=INTELLIGENCE_ASSESSMENTS,
                            codes=HANDLING_CODES, link_url=links.record_url)

@@ -121,7 +121,7 @@ def test_an_admin_extends_the_catalogue_and_cannot_delete_a_tactic_in_use(app, c
 
     used = plan(app, world, "premises_visit").tactic
     page = client.post(f"/disruption/tactics/{used.id}/delete", follow_redirects=True).get_data(as_text=True)
-    assert "is used by 1 disruption action(s), so it cannot be deleted" in page
+    assert "is used by 1 disruption action(s) and ruled out for 0 target(s), so it cannot be deleted" in page
     assert Tactic.get_or_none(Tactic.id == used.id) is not None
     client.post(f"/disruption/tactics/{added.id}/delete")
     assert Tactic.get_or_none(Tactic.code == "gang_injunction") is None
@@ -451,3 +451,196 @@ def test_seed_demo_adds_an_operation_with_actions_at_each_status_and_a_notice_ne
         notice = next(a for a in operation.actions if a.tactic.code == "section_116_notice")
         assert 0 < (notice.expires_on - workflow.today()).days <= 10
         assert notice.expires_on == add_months(notice.starts_on, 6)
+
+
+# -- review fixes: who plans, who sees a licence review, audit, limits, queries -----------------------------------
+
+def test_police_from_another_force_cannot_plan_in_an_operation_they_do_not_lead(app, client, log_in, world,
+                                                                                 make_org, make_user):
+    from werkzeug.exceptions import Forbidden
+    outsider = make_user("police", organisation=make_org("police", name="Southshire Police"))
+    action = plan(app, world, "premises_visit")
+    operation, target = action.operation, action.target
+    with app.test_request_context():
+        with pytest.raises(Forbidden):
+            workflow.add_target(operation, "premises", outsider, record=world["takeaway"])
+        with pytest.raises(Forbidden):
+            workflow.plan_action(operation, target, tactic("premises_visit"), outsider)
+        with pytest.raises(Forbidden):
+            workflow.rule_out(target, tactic("closure_notice"), "Not needed.", outsider)
+    answer = client.post(f"/api/v1/operations/{operation.id}/actions", headers=bearer(auth.issue_token(outsider, "t")),
+                         json={"tactic_code": "premises_visit", "target_type": "premises",
+                               "target_id": world["takeaway"].id})
+    assert answer.status_code == 403 and answer.json["error"]["code"] == "forbidden"
+    log_in(outsider)
+    assert client.post(f"/operations/{operation.id}/targets/new", data={
+        "kind": "premises", "record_id": world["takeaway"].id}).status_code == 403
+    assert client.get(f"/operations/targets/{target.id}/actions/new").status_code == 403
+    assert client.post(f"/operations/targets/{target.id}/actions/new", data={
+        "tactic": tactic("premises_visit").id}).status_code == 403
+    assert client.post(f"/operations/targets/{target.id}/considered", data={
+        "tactic": tactic("closure_notice").id, "reason": "Not needed."}).status_code == 403
+    assert (OperationTarget.select().count(), DisruptionAction.select().count(), TacticRuledOut.select().count()) \
+        == (1, 1, 0)
+
+
+def test_another_councils_officer_does_not_see_the_licence_review_or_its_decision(app, client, log_in, world):
+    from disruption.api import action_json
+    review = plan(app, world, "licence_review", kind="person", record=world["holder"],
+                  grounds="Operator linked to the premises under review.")
+    # Westvale owns a check in the operation, so its officer sees the operation and the review action.
+    plan(app, world, "taxi_compliance_check", kind="vehicle", record=world["vehicle"], owner=world["other_officer"],
+         operation=review.operation)
+    with app.test_request_context():
+        licensing.decide(review.recommendation, "endorsed", "suspended", "Suspended pending enquiries.",
+                         world["officer"])
+        assert action_json(review, world["other_officer"])["recommendation"] is None
+        assert action_json(review, world["officer"])["recommendation"]["outcome"] == "endorsed"
+    log_in(world["other_officer"])
+    page = client.get(f"/actions/{review.id}").get_data(as_text=True)
+    assert "Licence review" in page and "Decision:" not in page and "EB-OP-9" not in page
+    assert "Licensing: Endorsed" not in client.get(f"/operations/{review.operation_id}").get_data(as_text=True)
+    assert "licensing decision" not in client.get(f"/records/people/{world['holder'].id}").get_data(as_text=True)
+    switch_to(client, log_in, world["constable"])
+    assert "Decision: Endorsed" in client.get(f"/actions/{review.id}").get_data(as_text=True)
+    assert "Licensing: Endorsed" in client.get(f"/operations/{review.operation_id}").get_data(as_text=True)
+
+
+def test_audit_reasons_carry_no_free_text_and_planning_discloses_to_the_owner(app, world):
+    action = plan(app, world, "premises_visit", owner=world["officer"])
+    with app.test_request_context():
+        workflow.change_action_status(action, "completed", world["officer"], outcome="Manager spoken to at length.")
+        workflow.rule_out(action.target, tactic("closure_notice"), "No evidence of disorder.", world["constable"])
+    planned = AuditEvent.get(AuditEvent.action == "action.plan")
+    assert json.loads(planned.recipients) == [world["council"].id]
+    assert AuditEvent.get(AuditEvent.action == "action.status").reason == "planned -> completed"
+    assert AuditEvent.get(AuditEvent.action == "tactic.rule_out").reason == "closure_notice"
+    assert not AuditEvent.select().where(AuditEvent.reason.contains("length")
+                                         | AuditEvent.reason.contains("disorder")).exists()
+
+
+def test_a_tactic_ruled_out_for_a_target_cannot_be_deleted(app, world):
+    action = plan(app, world, "premises_visit")
+    closure = tactic("closure_notice")
+    with app.test_request_context():
+        workflow.rule_out(action.target, closure, "No evidence of disorder.", world["constable"])
+        with pytest.raises(WorkflowError, match="ruled out for 1 target"):
+            workflow.delete_tactic(closure, world["admin"])
+    assert TacticRuledOut.select().count() == 1 and Tactic.get_or_none(Tactic.id == closure.id)
+
+
+def test_the_api_refuses_date_changes_on_finished_actions_and_same_status_and_tells_the_lead_of_a_moved_due_date(
+        app, client, world):
+    action = plan(app, world, "premises_visit", owner=world["officer"], due_on=date(2026, 12, 1))
+    council = bearer(auth.issue_token(world["officer"], "t"))
+    FollowUp.delete().execute()
+    answer = client.patch(f"/api/v1/actions/{action.id}", headers=council, json={"due_on": "2026-12-08"})
+    assert answer.status_code == 200
+    assert [(f.recipient_id, f.record_id) for f in sent("action.due_changed")] == [(world["police"].id, action.id)]
+    answer = client.patch(f"/api/v1/actions/{action.id}", headers=council, json={"status": "planned"})
+    assert answer.status_code == 409
+    client.patch(f"/api/v1/actions/{action.id}", headers=council, json={"status": "completed", "outcome": "Done."})
+    answer = client.patch(f"/api/v1/actions/{action.id}", headers=council, json={"due_on": "2026-12-20"})
+    assert answer.status_code == 409
+    assert DisruptionAction.get_by_id(action.id).due_on == date(2026, 12, 8)
+    police = bearer(auth.issue_token(world["constable"], "t"))
+    moved = plan(app, world, "premises_visit", due_on=date(2026, 12, 1), operation=action.operation)
+    assert client.patch(f"/api/v1/actions/{moved.id}", headers=police, json={"due_on": "2026-12-02"}).status_code \
+        == 200
+    assert len(sent("action.due_changed")) == 1  # the lead moving its own date needs no notice
+
+
+def test_a_closed_operation_takes_no_new_targets_or_rule_outs(app, world):
+    action = plan(app, world, "premises_visit")
+    with app.test_request_context():
+        workflow.change_operation_status(action.operation, "closed", world["constable"])
+        with pytest.raises(WorkflowError, match="closed"):
+            workflow.add_target(action.operation, "premises", world["constable"], record=world["takeaway"])
+        with pytest.raises(WorkflowError, match="closed"):
+            workflow.rule_out(action.target, tactic("closure_notice"), "Not needed.", world["constable"])
+
+
+@pytest.mark.parametrize("code,expires_on,allowed", [
+    ("sexual_risk_order", date(2027, 12, 1), False), ("sexual_risk_order", date(2028, 12, 1), True),
+    ("sexual_harm_prevention_order", date(2030, 12, 1), False),
+    ("sexual_harm_prevention_order", date(2031, 12, 1), True)])
+def test_sexual_risk_and_harm_prevention_orders_last_at_least_two_and_five_years(app, world, code, expires_on,
+                                                                                 allowed):
+    assert (tactic("sexual_risk_order").min_duration_days, tactic("sexual_harm_prevention_order").min_duration_days) \
+        == (730, 1825)
+    assert workflow.check_period(tactic(code), date(2026, 12, 1), expires_on) == ({} if allowed else {
+        "expires_on": f"A {tactic(code).name.lower()} lasts at least {tactic(code).min_duration_days} days."})
+
+
+def test_the_timeline_dates_a_completion_by_the_london_day(app, world):
+    from datetime import datetime
+
+    from disruption.views import timeline
+    action = plan(app, world, "premises_visit")
+    action.status, action.completed_at = "completed", datetime(2026, 7, 1, 23, 30)  # 00:30 on 2 July in London
+    with app.test_request_context():
+        events = timeline(action.operation, [action])
+    assert (date(2026, 7, 2), "Premises visit and advice: Harbour View Hotel completed") in [e[:2] for e in events]
+
+
+def count_queries(monkeypatch, client, path):
+    from core.db import db
+    count = [0]
+    original = db.obj.execute_sql
+
+    def counted(sql, params=None, *args, **kwargs):
+        count[0] += 1
+        return original(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counted)
+    assert client.get(path).status_code == 200
+    monkeypatch.undo()
+    return count[0]
+
+
+def test_the_operations_list_and_the_board_query_the_same_number_of_times_for_2_and_10_rows(
+        app, client, log_in, world, monkeypatch):
+    log_in(world["constable"])
+    owners = [world["constable"], world["officer"], world["analyst"]]
+
+    def grow(operation, rows):
+        with app.test_request_context():
+            for number in range(rows):
+                name = f"{operation.name} {number}"
+                kind, record = [("premises", Premises.create(name=f"Unit {name}", type="shop", address="x",
+                                                             lat=53.7, lon=-1.9)),
+                                ("person", Person.create(name=f"Sam Row {name}")),
+                                ("vehicle", Vehicle.create(registration=f"Q{len(operation.name)}R{number:02d}XYZ",
+                                                             make="Ford")),
+                                ("place", None)][number % 4]
+                target = workflow.add_target(operation, kind, world["constable"], record=record, lat=53.7,
+                                             lon=-1.9, description=f"Lay-by {name}")
+                code = {"premises": "premises_visit", "person": "community_protection_notice",
+                        "vehicle": "vehicle_stop", "place": "vehicle_stop"}[kind]
+                owner = owners[number % 3] if code == "premises_visit" else world["constable"]
+                workflow.plan_action(operation, target, tactic(code), world["constable"], owner=owner,
+                                     due_on=date(2026, 12, 1))
+                workflow.create_operation(world["constable"], f"Extra {name}", "x", date(2026, 11, 2))
+
+    small, large = operation_of(world, "Small"), operation_of(world, "Larger")
+    for operation, rows in ((small, 2), (large, 10)):
+        grow(operation, rows)
+        with app.test_request_context():
+            holder = workflow.add_target(operation, "person", world["constable"], record=world["holder"])
+            workflow.plan_action(operation, holder, tactic("licence_review"), world["constable"], grounds="Linked.")
+    assert count_queries(monkeypatch, client, f"/operations/{small.id}") == \
+        count_queries(monkeypatch, client, f"/operations/{large.id}")
+    assert count_queries(monkeypatch, client, "/operations?per_page=2") == \
+        count_queries(monkeypatch, client, "/operations?per_page=10")
+    exported = client.get("/operations?format=csv&q=Small").get_data(as_text=True).splitlines()
+    assert "Small,Northshire Police,planned,2026-11-02,,3" in exported
+    assert "Extra Small 0,Northshire Police,planned,2026-11-02,,0" in exported
+
+
+def test_shared_helpers_live_in_core():
+    from core import timeutil
+    from disruption import models
+    from licensing import duty_models
+    assert models.add_months is duty_models.add_months is timeutil.add_months
+    assert timeutil.add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+    assert workflow.london_today is timeutil.london_today and not hasattr(DisruptionAction, "completed_on_time")

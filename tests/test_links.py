@@ -7,12 +7,14 @@ from datetime import date, datetime
 import pytest
 from helpers import login
 
+from core.audit import AuditEvent
 from core.models import User
 from licensing import workflow as licensing
 from licensing.models import Licence
 from records import intelligence, links
 from records.demo import DRIVER_LICENCES, TAKEAWAY, TAXI_OFFICE
 from records.models import IntelligenceEntry, IntelligencePerson, Person, Premises, PremisesPerson, Vehicle
+from test_intelligence import count_queries
 
 
 @pytest.fixture
@@ -199,3 +201,95 @@ def test_a_persons_page_lists_the_hearings_of_their_licences_for_those_invited(a
     log_in(graph["constable"])
     html = client.get(f"/records/people/{dan1.id}").get_data(as_text=True)
     assert ">Panel hearings</h2>" in html and "Licence D-1 · Committee room 2" in html
+
+
+def listing_rows(user):
+    return list(AuditEvent.select().where((AuditEvent.action == "intelligence.list") & (AuditEvent.user == user.id))
+                .order_by(AuditEvent.id))
+
+
+def test_only_entries_read_without_a_reason_derive_anything_and_each_is_audited(client, log_in, graph, make_user):
+    """A colleague of the author (same force, so the C-coded entries are visible to them) needs a reason to read
+    those entries: nothing derived from them reaches the colleague, not even whether the takeaway is flagged."""
+    people, vehicles, premises = graph["people"], graph["vehicles"], graph["premises"]
+    colleague = make_user("police", organisation=graph["constable"].organisation)
+    assert found("premises", premises["takeaway"], colleague) == {("common_owner", "premises", "Shop")}
+    assert found("vehicle", vehicles["V3"], colleague) == set()
+    assert found("person", people["Dan1"], colleague) == {
+        ("shared_vehicle", "person", "Dan2"), ("operator_driver", "premises", "Taxi office")}
+    assert premises["takeaway"].id not in {p for p, in links.flagged_premises(colleague).tuples()}
+    assert premises["takeaway"].id in {p for p, in links.flagged_premises(graph["constable"]).tuples()}
+
+    log_in(colleague)
+    data = network_data(client, f"/records/premises/{premises['takeaway'].id}/network")
+    restricted = {f"intelligence-{e.id}"
+                  for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "C")}
+    shown = {node["id"] for node in data["nodes"]}
+    assert not restricted & shown and f"vehicle-{vehicles['V3'].id}" not in shown
+    assert f"person-{people['Dan1'].id}" not in shown
+
+    # The office's page: its connections come from the two P-coded entries flagging it and naming V2 there, and
+    # one listing row names them (with the entries the Intelligence section shows).
+    office_entries = sorted(e.id for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "P")
+                            .where(IntelligenceEntry.intelligence_assessment == "B"))
+    connections = links.connections("premises", premises["office"], colleague)
+    assert links.entries_used(connections) == office_entries
+    before = len(listing_rows(colleague))
+    client.get(f"/records/premises/{premises['office'].id}")
+    rows = listing_rows(colleague)[before:]
+    assert len(rows) == 1 and rows[0].reason.startswith(f"premises {premises['office'].id} page: entries ")
+    assert sorted(int(i) for i in rows[0].reason.split("entries ")[1].split(", ")) == office_entries
+    # The network's row names the entries its derived edges came from, though no entry node is drawn for them.
+    client.get(f"/records/vehicles/{vehicles['V2'].id}/network")
+    assert all(str(i) in listing_rows(colleague)[-1].reason for i in office_entries)
+
+
+def test_the_author_derives_from_their_own_c_coded_entries_with_the_ids_audited(client, log_in, graph):
+    takeaway = graph["premises"]["takeaway"]
+    restricted = sorted(e.id for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "C"))
+    repeat = [c for c in links.connections("premises", takeaway, graph["constable"]) if c.kind == "repeat_vehicle"]
+    assert len(repeat) == 1 and list(repeat[0].entries) == restricted
+    log_in(graph["constable"])
+    client.get(f"/records/premises/{takeaway.id}")
+    assert all(str(i) in listing_rows(graph["constable"])[-1].reason for i in restricted)
+
+
+def test_the_network_looks_up_each_level_together(app, graph, monkeypatch):
+    """Nodes a level adds are read in one query per record type, never one at a time."""
+    owner = Person.create(name="Landlord")
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a node looked up on its own")
+
+    lookups = []
+    for n in (2, 10):
+        for i in range(len(PremisesPerson.select().where(PremisesPerson.person == owner)), n):
+            PremisesPerson.create(person=owner, role="owner", premises=Premises.create(
+                name=f"Unit {i}", type="shop", address=f"{i} Market Street"))
+        monkeypatch.setattr(Premises, "get_or_none", fail)
+        monkeypatch.setattr(Person, "get_or_none", fail)
+        statements = count_queries(monkeypatch)
+        with app.test_request_context():
+            data = links.network("person", owner, graph["constable"])
+        monkeypatch.undo()
+        assert len([node for node in data["nodes"] if node["group"] == "premises"]) == n
+        lookups.append(len([sql for sql in statements if sql.startswith('SELECT "t1"."id", "t1"."name", "t1"."type"')
+                            and '"t1"."id" IN' in sql]))
+    assert lookups == [1, 1]
+
+
+def test_the_licences_section_costs_the_same_queries_for_2_and_10_licences(client, log_in, graph, monkeypatch):
+    holder = Person.create(name="Many Licences")
+    council = graph["officer"].organisation
+    log_in(graph["officer"])
+    client.get(f"/records/people/{holder.id}")
+    counts = []
+    for n in (2, 10):
+        for i in range(Licence.select().where(Licence.holder == holder).count(), n):
+            Licence.create(kind="phv_driver", number=f"ML-{i}", holder=holder, authority=council, status="granted")
+        statements = count_queries(monkeypatch)
+        html = client.get(f"/records/people/{holder.id}").get_data(as_text=True)
+        monkeypatch.undo()
+        assert html.count(council.name) >= n
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

@@ -260,9 +260,63 @@ def test_the_pack_counts_intelligence_by_area_without_text_and_lists_what_is_ope
     assert "PH-77" not in client.get(f"/meetings/{meeting.id}/pack").get_data(True)
 
 
+def test_the_pack_names_no_meeting_and_no_action_the_reader_was_not_at(app, client, log_in, world):
+    # Police chaired an earlier meeting the council was not at; the council attends the later one.
+    private = meetings.record_meeting(world["constable"], [world["specialist"].id], title="POLICE-ONLY-MEETING",
+                                      held_at=datetime(2026, 10, 13, 10), chair_name="Insp. Carol Avery",
+                                      chair_organisation=world["police"].id)
+    meeting = make_meeting(world, held_at=datetime(2026, 11, 10, 10))
+    with app.app_context():
+        meetings.add_action(private, world["constable"], "HIDDEN-ACTION for the specialist team.",
+                            world["specialist"], date(2026, 10, 30))
+        meetings.add_action(meeting, world["constable"], "Shared action.", world["council"], date(2026, 11, 30))
+
+    log_in(world["officer"])
+    page = client.get(f"/meetings/{meeting.id}/pack").get_data(True)
+    assert "Shared action." in page
+    assert "HIDDEN-ACTION" not in page and "POLICE-ONLY-MEETING" not in page
+    assert "since the previous meeting" not in page
+    start, _, previous = meetings.pack_period(meeting, world["officer"])
+    assert previous is None and start == meeting.held_at - timedelta(days=meetings.DEFAULT_PACK_DAYS)
+    assert [a.description for a in meetings.open_actions_for_pack(meeting, world["officer"])] == ["Shared action."]
+
+    # The police, who were at both, see both.
+    switch_to(client, log_in, world["constable"])
+    page = client.get(f"/meetings/{meeting.id}/pack").get_data(True)
+    assert "HIDDEN-ACTION" in page and "POLICE-ONLY-MEETING" in page
+
+
+def _edit(client, meeting, **extra):
+    data = {"title": meeting.title, "held_at": "2026-11-10T10:00", "chair_name": meeting.chair_name,
+            "chair_organisation": meeting.chair_organisation_id,
+            "attending": sorted(meeting.organisation_ids - {meeting.chair_organisation_id}),
+            "minutes": meeting.minutes, "decisions": "Revised decisions."}
+    return client.post(f"/meetings/{meeting.id}/edit", data=data | extra)
+
+
+def test_editing_someone_elses_meeting_keeps_who_chaired_it(client, log_in, world):
+    meeting = make_meeting(world)
+    Meeting.update(chair_user=world["constable"]).where(Meeting.id == meeting.id).execute()
+
+    # The council's officer corrects the record without touching "I chaired this meeting".
+    log_in(world["officer"])
+    assert _edit(client, Meeting.get_by_id(meeting.id)).status_code == 302
+    meeting = Meeting.get_by_id(meeting.id)
+    assert meeting.decisions == "Revised decisions." and meeting.chair_user_id == world["constable"].id
+
+    # The chair unticks it: no longer recorded as theirs. Ticking it records whoever ticks.
+    switch_to(client, log_in, world["constable"])
+    assert _edit(client, meeting).status_code == 302
+    assert Meeting.get_by_id(meeting.id).chair_user_id is None
+    switch_to(client, log_in, world["officer"])
+    assert _edit(client, meeting, chair_is_me="y").status_code == 302
+    meeting = Meeting.get_by_id(meeting.id)
+    assert meeting.chair_user_id == world["officer"].id and meeting.chair_organisation_id == world["council"].id
+
+
 def test_a_first_meeting_covers_the_four_weeks_before_it(world):
     meeting = make_meeting(world)
-    start, end, previous = meetings.pack_period(meeting)
+    start, end, previous = meetings.pack_period(meeting, world["constable"])
     assert previous is None and end - start == timedelta(days=meetings.DEFAULT_PACK_DAYS)
 
 
