@@ -62,8 +62,8 @@ def create_licence(user, **fields):
 def raise_flag(licence, category, summary, user):
     """Flag a concern; it is in the issuing authority's review queue at once, and the authority is told."""
     with db.atomic():
-        flag = Flag.create(licence=licence, source=user.organisation, raised_by=user, category=category,
-                           summary=summary.strip())
+        flag = Flag.create(licence=licence, authority=licence.authority_id, source=user.organisation,
+                           raised_by=user, category=category, summary=summary.strip())
         audit.record("flag.raise", flag, user=user, recipients=[licence.authority_id],
                      reason=f"on licence {licence.number}")
         send("flag.raised", licence, to=[licence.authority_id], sender=user.organisation,
@@ -103,8 +103,9 @@ def recommend(licence, action, grounds, partner_ids, user, due_on=None):
         raise WorkflowError("Name only active police forces, specialist teams and partner agencies to be told.")
     due_on = due_on or add_working_days(today(), current_app.config["RECOMMENDATION_DUE_WORKING_DAYS"])
     with db.atomic():
-        recommendation = Recommendation.create(licence=licence, organisation=user.organisation, created_by=user,
-                                               action=action, grounds=grounds.strip(), due_on=due_on)
+        recommendation = Recommendation.create(licence=licence, authority=licence.authority_id,
+                                               organisation=user.organisation, created_by=user, action=action,
+                                               grounds=grounds.strip(), due_on=due_on)
         partners = sorted(set(partner_ids) - {user.organisation_id, licence.authority_id})
         for organisation_id in partners:
             RecommendationPartner.create(recommendation=recommendation, organisation=organisation_id)

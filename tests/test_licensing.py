@@ -8,12 +8,13 @@ from test_api import bearer
 
 from core import auth
 from core.audit import AuditEvent
+from core.db import db, migration_runner, open_database
 from core.errors import WorkflowError
 from followups.models import FollowUp
 from licensing import workflow
 from licensing.models import (LICENCE_STATUSES, TRANSITIONS, Decision, Flag, HearingInvitation, Licence,
-                              LicenceEvent, Recommendation)
-from records.models import Person
+                              LicenceEvent, Recommendation, review_queue)
+from records.models import Person, Vehicle
 from worker import make_worker
 
 
@@ -389,3 +390,77 @@ def test_another_authority_cannot_learn_which_of_our_licences_are_flagged(app, c
     assert client.get("/api/v1/licences?flagged=true", headers=token).json["total"] == 0
     police = bearer(auth.issue_token(world["constable"], "t"))
     assert client.get("/api/v1/licences?flagged=true", headers=police).json["total"] == 1
+
+
+def test_search_matches_name_alias_number_and_registration_and_lists_each_licence_once(world):
+    council, officer = world["council"], world["officer"]
+    holder = Person.create(name="Bea Holloway", aliases="Bea Testwell")
+    van = Vehicle.create(registration="AB12CDE")
+    # Its number is also its registration, so it matches two ways.
+    vehicle_licence = workflow.create_licence(officer, kind="phv_vehicle", number="AB12CDE", holder=holder,
+                                              authority=council, status="granted", vehicle=van)
+
+    def found(q, **filters):
+        query = Licence.search(q=q, **filters)
+        rows = [licence.number for licence in query]
+        assert query.count() == len(rows)
+        return rows
+
+    assert found("testwell") == ["PH-1001", "AB12CDE"]  # by name, then by alias; ordered by holder name
+    assert found("Adrian") == ["PH-1001"]
+    for typed in ("PH-1001", "ph-1001", " Ph-1001 "):
+        assert found(typed) == ["PH-1001"]
+    for typed in ("AB12CDE", "ab12 cde", "Ab12-Cde", "AB12 CDE"):
+        assert found(typed) == ["AB12CDE"]
+    assert found("PH-100") == []  # numbers match whole, names in part
+    assert found("testwell", status="granted", authority_id=council.id) == ["PH-1001", "AB12CDE"]
+    assert found("testwell", flagged=True) == []
+    assert vehicle_licence.id in {licence.id for licence in Licence.search(q="holloway")}
+
+
+def test_the_queue_takes_flags_and_recommendations_by_their_copied_authority(app, world, make_org):
+    licence, constable = world["licence"], world["constable"]
+    elsewhere = make_org("licensing", name="Westfield Council")
+
+    def queue(authority):
+        return [row.id for row in review_queue(authority.id)]
+
+    assert queue(world["council"]) == []
+    with app.app_context():
+        flag = workflow.raise_flag(licence, "conduct", "Complaint from a passenger.", constable)
+        assert Flag.get_by_id(flag.id).authority_id == world["council"].id
+        assert queue(world["council"]) == [licence.id] and queue(elsewhere) == []
+        recommendation = workflow.recommend(licence, "warn", "Conduct.", [], constable)
+        assert Recommendation.get_by_id(recommendation.id).authority_id == world["council"].id
+        workflow.close_flag(flag, "Resolved.", world["officer"])
+        assert queue(world["council"]) == [licence.id]  # the undecided recommendation keeps it queued
+        workflow.decide(recommendation, "endorsed", "warn", "Warned in writing.", world["officer"])
+        assert queue(world["council"]) == []
+    # A flag created without the workflow (licensing.duties creates its own) still gets the authority.
+    direct = Flag.create(licence=licence, source=world["council"], category="dbs", summary="DBS check overdue.")
+    assert direct.authority_id == world["council"].id and queue(world["council"]) == [licence.id]
+    assert [row.id for row in review_queue(world["council"].id, q="ph-1001")] == [licence.id]
+
+
+def test_migration_0009_copies_authorities_and_upper_cases_numbers(tmp_path):
+    db.initialize(open_database(f"sqlite:///{tmp_path / 'old.db'}"))
+    runner = migration_runner()
+    runner.up("0008_meetings")
+    for statement in (
+            "INSERT INTO organisation (id, name, kind, active, created_at) VALUES (7, 'Old Council', 'licensing', 1, "
+            "'2026-01-01'), (8, 'Old Police', 'police', 1, '2026-01-01')",
+            "INSERT INTO person (id, name, aliases, created_at) VALUES (1, 'Cal Oldrow', '', '2026-01-01')",
+            "INSERT INTO licence (id, kind, number, holder_id, authority_id, status, conditions, dbs_update_service, "
+            "created_at) VALUES (1, 'phv_driver', 'ph-77', 1, 7, 'granted', '', 0, '2026-01-01')",
+            "INSERT INTO flag (licence_id, source_id, category, summary, raised_at) "
+            "VALUES (1, 8, 'other', 'Old flag', '2026-01-01')",
+            "INSERT INTO recommendation (licence_id, organisation_id, action, grounds, due_on, created_at) "
+            "VALUES (1, 8, 'warn', 'Old', '2026-02-01', '2026-01-01')"):
+        db.execute_sql(statement)
+    runner.up()
+    assert Flag.get().authority_id == 7 and Recommendation.get().authority_id == 7
+    assert Licence.get().number == "PH-77"
+    assert [row.id for row in review_queue(7)] == [1]
+    assert runner.down("0009_licensing_search") == ["0009_licensing_search"]
+    assert "authority_id" not in {column.name for column in db.get_columns("flag")}
+    db.close()
