@@ -42,10 +42,6 @@ def recent_login_failures(user):
                  empty="No failed logins.")
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 @bp.route("/organisations")
 def organisations():
     """List organisations, with search and CSV export."""
@@ -104,7 +100,7 @@ def user_new():
     form = UserForm()
     if form.validate_on_submit():
         user = auth.create_user(form.email.data, form.name.data, Organisation.get_by_id(form.organisation.data),
-                                form.role.data, form.new_password.data, by=_me())
+                                form.role.data, form.new_password.data, by=auth.acting_user())
         flash(f"Created an account for {user.name}.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/form.html", form=form, title="New user")
@@ -118,10 +114,10 @@ def user_edit(user_id):
     if request.method == "GET":
         form.organisation.data = user.organisation_id
     if form.validate_on_submit():
-        auth.update_user(user, by=_me(), name=form.name.data, email=form.email.data,
+        auth.update_user(user, by=auth.acting_user(), name=form.name.data, email=form.email.data,
                          organisation=Organisation.get_by_id(form.organisation.data), role=form.role.data)
         if form.new_password.data:
-            auth.reset_password(user, form.new_password.data, by=_me())
+            auth.reset_password(user, form.new_password.data, by=auth.acting_user())
         flash(f"Saved {user.name}.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/form.html", form=form, title=f"Edit {user.name}", user=user,
@@ -136,7 +132,7 @@ def user_active(user_id):
         if user.id == current_user.id:
             flash("You cannot deactivate your own account.", "warning")
         else:
-            auth.set_active(user, not user.active, by=_me())
+            auth.set_active(user, not user.active, by=auth.acting_user())
             flash(f"{user.name} is {'reactivated' if not user.active else 'deactivated; their sessions have ended'}.",
                   "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
@@ -147,7 +143,7 @@ def user_unlock(user_id):
     """Lift a login lock early."""
     user = get_object_or_404(User, User.id == user_id)
     if ConfirmForm().validate_on_submit():
-        auth.unlock(user, by=_me())
+        auth.unlock(user, by=auth.acting_user())
         flash(f"{user.name} can log in again.", "success")
     return redirect(url_for("admin.user_edit", user_id=user.id))
 
@@ -164,7 +160,7 @@ def token_new():
     form = TokenForm()
     if form.validate_on_submit():
         user = get_object_or_404(User, User.id == form.user.data)
-        token = auth.issue_token(user, form.name.data, by=_me())
+        token = auth.issue_token(user, form.name.data, by=auth.acting_user())
         return render_template("admin/token_issued.html", token=token, user=user)
     return render_template("admin/form.html", form=form, title="Issue an API token")
 
@@ -175,7 +171,7 @@ def token_revoke(token_id):
     token = get_object_or_404(ApiToken.select(ApiToken, User).join(User, on=ApiToken.user),
                               ApiToken.id == token_id)
     if ConfirmForm().validate_on_submit():
-        auth.revoke_token(token, by=_me())
+        auth.revoke_token(token, by=auth.acting_user())
         flash(f"Token {token.prefix}… for {token.user.email} is revoked.", "success")
     return redirect(url_for("admin.tokens"))
 

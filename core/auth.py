@@ -4,7 +4,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request, session
-from flask_login import LoginManager, login_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from core import audit
 from core.db import db
@@ -215,3 +215,8 @@ def _label(value):
     if isinstance(value, Organisation):
         return value.name
     return value
+
+
+def acting_user():
+    """The logged-in user as a User, not Flask-Login's proxy: what workflow functions record and store."""
+    return current_user._get_current_object()

@@ -38,7 +38,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 def logout():
     """Log out and end this browser's session."""
-    auth.logout(current_user._get_current_object())
+    auth.logout(auth.acting_user())
     flash("You are logged out.", "info")
     return redirect(url_for("core.login"))
 
@@ -54,7 +54,7 @@ def change_password():
     """Change your own password; your other sessions end."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        error = auth.change_password(current_user._get_current_object(), form.current_password.data,
+        error = auth.change_password(auth.acting_user(), form.current_password.data,
                                      form.new_password.data)
         if error is None:
             flash("Your password is changed. Other browsers you were logged in on are logged out.", "success")

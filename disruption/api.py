@@ -3,6 +3,7 @@ from flask import Blueprint, jsonify
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core.apifields import Fields
 from core.db import db
 from core.models import User
@@ -16,10 +17,6 @@ from records.models import Person, Premises, Vehicle
 bp = Blueprint("disruption_api", __name__, url_prefix="/api/v1")
 
 RECORDS = {"person": Person, "premises": Premises, "vehicle": Vehicle}
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _date(value):
@@ -70,7 +67,7 @@ def operation_create():
     if starts_on and ends_on and ends_on < starts_on:
         fields.fail("ends_on", "The operation cannot end before it starts.")
     fields.check()
-    operation = workflow.create_operation(_me(), name, objective, starts_on, ends_on)
+    operation = workflow.create_operation(acting_user(), name, objective, starts_on, ends_on)
     return jsonify(operation_json(operation)), 201
 
 
@@ -122,11 +119,11 @@ def action_create(operation_id):
     grounds = fields.text("grounds", required=False, max_length=10000)
     fields.check()
     with db.atomic():  # a refused plan leaves no new target behind
-        target = workflow.add_target(operation, kind, _me(), record=record, **place)
-        action = workflow.plan_action(operation, target, tactic, _me(), owner=owner, due_on=due_on,
+        target = workflow.add_target(operation, kind, acting_user(), record=record, **place)
+        action = workflow.plan_action(operation, target, tactic, acting_user(), owner=owner, due_on=due_on,
                                       starts_on=starts_on, expires_on=expires_on, notes=notes, licence=licence,
                                       recommendation_action=recommendation_action, grounds=grounds)
-    return jsonify(action_json(action, _me())), 201
+    return jsonify(action_json(action, acting_user())), 201
 
 
 @bp.route("/actions/<int:action_id>", methods=["PATCH"])
@@ -147,9 +144,9 @@ def action_update(action_id):
     # One transaction: a refused step (409) or a bad period (422) leaves the action as it was. A status equal to
     # the current one goes through the workflow too, which refuses it (409) rather than ignoring it.
     with db.atomic():
-        workflow.update_action(action, _me(), **dates)
+        workflow.update_action(action, acting_user(), **dates)
         if status:
-            workflow.change_action_status(action, status, _me(), outcome=outcome)
+            workflow.change_action_status(action, status, acting_user(), outcome=outcome)
         elif outcome:
-            workflow.update_action(action, _me(), outcome=outcome)
-    return jsonify(action_json(DisruptionAction.get_by_id(action.id), _me()))
+            workflow.update_action(action, acting_user(), outcome=outcome)
+    return jsonify(action_json(DisruptionAction.get_by_id(action.id), acting_user()))

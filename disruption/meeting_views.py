@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.errors import WorkflowError
 from core.home import Panel, home_panel
@@ -19,10 +20,6 @@ from licensing.models import Licence, Recommendation
 bp = Blueprint("meetings", __name__)
 
 nav_link("meetings.meetings", "Meetings")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _readable(meeting_id):
@@ -68,12 +65,12 @@ def actions():
 @bp.route("/meetings/new", methods=["GET", "POST"])
 def meeting_new():
     """Record a multi-agency meeting: chair, attendance, minutes owner, minutes and decisions."""
-    form = MeetingForm(user=_me())
+    form = MeetingForm(user=acting_user())
     if request.method == "GET":
         form.attending.data = [current_user.organisation_id]
     if form.validate_on_submit():
         try:
-            meeting = meetings.record_meeting(_me(), form.attending.data or [], **_fields(form))
+            meeting = meetings.record_meeting(acting_user(), form.attending.data or [], **_fields(form))
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -110,7 +107,7 @@ def _attending(meeting):
 def meeting_edit(meeting_id):
     """Correct or complete a meeting's record."""
     meeting = _editable(meeting_id)
-    form = MeetingForm(obj=meeting, user=_me())
+    form = MeetingForm(obj=meeting, user=acting_user())
     if request.method == "GET":
         form.held_at.data = to_local(meeting.held_at).replace(tzinfo=None)
         form.attending.data = [o.id for o in _attending(meeting)]
@@ -118,7 +115,7 @@ def meeting_edit(meeting_id):
         form.chair_organisation.data = meeting.chair_organisation_id
         form.minutes_owner_organisation.data = meeting.minutes_owner_organisation_id
     if form.validate_on_submit():
-        meetings.update_meeting(meeting, _me(), form.attending.data or [], **_fields(form))
+        meetings.update_meeting(meeting, acting_user(), form.attending.data or [], **_fields(form))
         flash("Meeting updated.", "success")
         return redirect(url_for("meetings.meeting", meeting_id=meeting.id))
     return render_template("disruption/meetings/form.html", form=form, title=f"Edit {meeting.title}",
@@ -133,7 +130,7 @@ def action_new(meeting_id):
     if form.validate_on_submit():
         owner_user = User.get_by_id(form.owner_user.data) if form.owner_user.data else None
         try:
-            meetings.add_action(meeting, _me(), form.description.data, Organisation.get_by_id(
+            meetings.add_action(meeting, acting_user(), form.description.data, Organisation.get_by_id(
                 form.owner_organisation.data), form.due_on.data, owner_user)
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -153,7 +150,7 @@ def action_deliver(action_id):
     form = DeliveryForm()
     if form.validate_on_submit():
         try:
-            meetings.record_delivery(action, _me(), form.note.data)
+            meetings.record_delivery(action, acting_user(), form.note.data)
         except WorkflowError as error:
             flash(str(error), "danger")
         else:

@@ -6,6 +6,7 @@ from xstatic.pkg import leaflet
 
 from peewee import fn
 
+from core.auth import acting_user
 from core import audit
 from core.errors import Invalid, WorkflowError
 from core.forms import ConfirmForm
@@ -30,10 +31,6 @@ nav_link("disruption.tactics", "Tactics")
 
 RECORD_ENDPOINTS = {"person": ("records.person", "person_id"), "premises": ("records.premises", "premises_id"),
                     "vehicle": ("records.vehicle", "vehicle_id")}
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def record_url(target):
@@ -89,7 +86,7 @@ def tactic_new():
     if form.validate_on_submit():
         tactic = Tactic()
         _fill_tactic(tactic, form)
-        workflow.save_tactic(tactic, _me())
+        workflow.save_tactic(tactic, acting_user())
         flash(f"Added '{tactic.name}' to the catalogue.", "success")
         return redirect(url_for("disruption.tactics"))
     return render_template("disruption/form.html", form=form, title="Add a tactic",
@@ -105,7 +102,7 @@ def tactic_edit(tactic_id):
         form.target_kinds.data, form.applied_by.data = tactic.kinds, tactic.appliers
     if form.validate_on_submit():
         _fill_tactic(tactic, form)
-        workflow.save_tactic(tactic, _me())
+        workflow.save_tactic(tactic, acting_user())
         flash(f"Saved '{tactic.name}'.", "success")
         return redirect(url_for("disruption.tactics"))
     return render_template("disruption/form.html", form=form, title=f"Edit {tactic.name}",
@@ -126,7 +123,7 @@ def tactic_delete(tactic_id):
     tactic = get_object_or_404(Tactic, Tactic.id == tactic_id)
     if ConfirmForm().validate_on_submit():
         try:
-            workflow.delete_tactic(tactic, _me())
+            workflow.delete_tactic(tactic, acting_user())
             flash(f"Deleted '{tactic.name}'.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -160,7 +157,7 @@ def operation_new():
     """Plan an operation led by your organisation."""
     form = OperationForm()
     if form.validate_on_submit():
-        operation = workflow.create_operation(_me(), form.name.data, form.objective.data, form.starts_on.data,
+        operation = workflow.create_operation(acting_user(), form.name.data, form.objective.data, form.starts_on.data,
                                               form.ends_on.data)
         flash(f"Operation {operation.name} created. Add its targets next.", "success")
         return redirect(url_for("disruption.operation", operation_id=operation.id))
@@ -221,7 +218,7 @@ def operation_edit(operation_id):
         abort(403)
     form = OperationForm(obj=operation)
     if form.validate_on_submit():
-        workflow.update_operation(operation, _me(), form.name.data, form.objective.data, form.starts_on.data,
+        workflow.update_operation(operation, acting_user(), form.name.data, form.objective.data, form.starts_on.data,
                                   form.ends_on.data)
         flash("Operation saved.", "success")
         return redirect(url_for("disruption.operation", operation_id=operation.id))
@@ -238,7 +235,7 @@ def operation_status(operation_id):
     form = OperationStatusForm()
     if form.validate_on_submit():
         try:
-            workflow.change_operation_status(operation, form.status.data, _me())
+            workflow.change_operation_status(operation, form.status.data, acting_user())
             flash(f"Operation {operation.name} is now {operation.status}.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -256,8 +253,9 @@ def target_new(operation_id):
     form = TargetForm(kind=request.args.get("kind"), record_id=request.args.get("record_id", type=int))
     if form.validate_on_submit():
         try:
-            target = workflow.add_target(operation, form.kind.data, _me(), record=form.record(), lat=form.lat.data,
-                                         lon=form.lon.data, description=form.description.data or "")
+            target = workflow.add_target(operation, form.kind.data, acting_user(), record=form.record(),
+                                         lat=form.lat.data, lon=form.lon.data,
+                                         description=form.description.data or "")
         except Invalid as error:
             _flash_invalid(error)
         except WorkflowError as error:
@@ -305,11 +303,11 @@ def rule_out(target_id):
     if tactic is None:
         flash("Choose a tactic.", "danger")
     elif request.form.get("reconsider"):
-        workflow.reconsider(target, tactic, _me())
+        workflow.reconsider(target, tactic, acting_user())
         flash(f"'{tactic.name}' is no longer ruled out.", "success")
     else:
         try:
-            workflow.rule_out(target, tactic, form.reason.data, _me())
+            workflow.rule_out(target, tactic, form.reason.data, acting_user())
             flash(f"'{tactic.name}' ruled out for {target.label}.", "success")
         except Invalid as error:
             _flash_invalid(error)
@@ -330,7 +328,7 @@ def action_new(target_id):
     if form.validate_on_submit():
         try:
             action = workflow.plan_action(
-                target.operation, target, Tactic.get_by_id(form.tactic.data), _me(),
+                target.operation, target, Tactic.get_by_id(form.tactic.data), acting_user(),
                 owner=User.get_or_none(User.id == form.owner.data) if form.owner.data else None,
                 due_on=form.due_on.data, starts_on=form.starts_on.data, expires_on=form.expires_on.data,
                 notes=form.notes.data, licence=Licence.get_or_none(Licence.id == form.licence.data)
@@ -382,7 +380,7 @@ def action_status(action_id):
     form = ActionStatusForm()
     if form.validate_on_submit():
         try:
-            workflow.change_action_status(action, form.status.data, _me(), outcome=form.outcome.data)
+            workflow.change_action_status(action, form.status.data, acting_user(), outcome=form.outcome.data)
             flash(f"The action is now {action.status_label.lower()}.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -402,7 +400,7 @@ def action_dates(action_id):
     form = ActionDatesForm()
     if form.validate_on_submit():
         try:
-            workflow.update_action(action, _me(), due_on=form.due_on.data, starts_on=form.starts_on.data,
+            workflow.update_action(action, acting_user(), due_on=form.due_on.data, starts_on=form.starts_on.data,
                                    expires_on=form.expires_on.data)
             flash("Dates saved.", "success")
         except Invalid as error:

@@ -1,7 +1,7 @@
 """The inbox in the JSON API (SPEC §5.1): list it, acknowledge an item."""
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
 
+from core.auth import acting_user
 from core.timeutil import isoformat_utc
 from core.web import api_error, api_list, paginate
 from followups import outbox
@@ -24,7 +24,7 @@ def inbox():
     if flag is not None and unacknowledged is None:
         return api_error(422, "invalid", "unacknowledged must be true or false.",
                          {"unacknowledged": "Use true or false."})
-    user = current_user._get_current_object()
+    user = acting_user()
     return api_list(paginate(FollowUp.inbox(user.organisation, user, unacknowledged=unacknowledged)),
                     inbox_item_json)
 
@@ -32,7 +32,7 @@ def inbox():
 @bp.route("/inbox/<int:followup_id>/ack", methods=["POST"])
 def acknowledge(followup_id):
     """Acknowledge an inbox item for the caller's organisation."""
-    user = current_user._get_current_object()
+    user = acting_user()
     followup = FollowUp.inbox(user.organisation, user).where(FollowUp.id == followup_id).first()
     if followup is None:
         return api_error(404, "not_found", "No such item in your organisation's inbox.")

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.forms import ConfirmForm
 from core.home import Panel, home_panel
@@ -33,10 +34,6 @@ def _csv_row(followup):
             followup.acknowledged_by.name if followup.acknowledged_by_id else ""]
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _own_inbox_item(followup_id):
     """The follow-up if it is in the current user's organisation's inbox; 404 otherwise."""
     followup = get_object_or_404(FollowUp, FollowUp.id == followup_id)
@@ -60,7 +57,7 @@ def inbox_panel(user):
 def inbox():
     """List the organisation's follow-ups, unacknowledged first; filter, search, export."""
     state = request.args.get("state", "all")
-    query = FollowUp.inbox(current_user.organisation, _me(), unacknowledged=STATES.get(state),
+    query = FollowUp.inbox(current_user.organisation, acting_user(), unacknowledged=STATES.get(state),
                            kind=request.args.get("kind") or None, q=request.args.get("q") or None)
     if wants_csv():
         return csv_response("inbox", CSV_HEADER, query, _csv_row)
@@ -84,7 +81,7 @@ def acknowledge(followup_id):
     """Acknowledge a follow-up for the organisation."""
     followup = _own_inbox_item(followup_id)
     if ConfirmForm().validate_on_submit():
-        outbox.acknowledge(followup, _me())
+        outbox.acknowledge(followup, acting_user())
         flash(f"Acknowledged: {followup.subject}", "success")
     return redirect(request.form.get("next") if request.form.get("next", "").startswith("/inbox")
                     else url_for("followups.inbox"))
@@ -128,7 +125,7 @@ def retry(followup_id):
     if followup.status != "failed":
         flash("Only failed follow-ups can be retried; this one is " + followup.status + ".", "warning")
     elif ConfirmForm().validate_on_submit():
-        outbox.retry_failed(followup, _me())
+        outbox.retry_failed(followup, acting_user())
         flash(f"Follow-up {followup.id} is queued again.", "success")
     return redirect(url_for("followups.operations"))
 

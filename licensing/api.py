@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.apifields import Fields
 from core.models import Organisation
@@ -19,10 +20,6 @@ bp = Blueprint("licensing_api", __name__, url_prefix="/api/v1")
 
 # A new licence enters the register as an application or an existing grant; later states come by workflow.
 NEW_LICENCE_STATUSES = ("applied", "granted")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _date(value):
@@ -91,7 +88,7 @@ def licence_create():
     fields.check()
     if authority_id != current_user.organisation_id:
         return api_error(403, "forbidden", "You can add licences only to your own authority's register.")
-    licence = workflow.create_licence(_me(), kind=kind, number=number.upper(), holder=holder_id,
+    licence = workflow.create_licence(acting_user(), kind=kind, number=number.upper(), holder=holder_id,
                                       authority=authority_id, status=status, granted_on=granted_on,
                                       expires_on=expires_on, vehicle=vehicle_id)
     return jsonify(licence_json(licence, full=True)), 201
@@ -129,7 +126,7 @@ def flag_create(licence_id):
     category = fields.choice("category", FLAG_CATEGORIES)
     summary = fields.text("summary", max_length=5000)
     fields.check()
-    flag = workflow.raise_flag(licence, category, summary, _me())
+    flag = workflow.raise_flag(licence, category, summary, acting_user())
     return jsonify(id=flag.id, status=flag.status, licence_id=licence.id, category=flag.category), 201
 
 
@@ -154,7 +151,7 @@ def recommendation_create():
         fields.fail("due_on", "The due date must be in the future.")
     fields.check()
     recommendation = workflow.recommend(
-        licence, action, grounds, partners, _me(),
+        licence, action, grounds, partners, acting_user(),
         due_on=due_on or add_working_days(workflow.today(), current_app.config["RECOMMENDATION_DUE_WORKING_DAYS"]))
     return jsonify(recommendation_json(recommendation)), 201
 
@@ -180,5 +177,5 @@ def decision_create(recommendation_id):
     licence_action = fields.choice("licence_action", LICENCE_ACTIONS)
     reasons = fields.text("reasons", max_length=10000)
     fields.check()
-    decision = workflow.decide(recommendation, outcome, licence_action, reasons, _me())
+    decision = workflow.decide(recommendation, outcome, licence_action, reasons, acting_user())
     return jsonify(decision_json(decision)), 201

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.errors import WorkflowError
 from core.forms import ConfirmForm
@@ -29,14 +30,6 @@ from records.models import Person
 bp = Blueprint("duties", __name__)
 
 nav_link("duties.overview", "Statutory duties")
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-def _own_licence(licence_id):
-    return require_own_organisation(get_object_or_404(Licence, Licence.id == licence_id), field="authority")
 
 
 def _own(model, record_id):
@@ -127,7 +120,7 @@ def concern_new():
         form.driver_licence_number.data = about.number
     if form.validate_on_submit():
         try:
-            concern = duties.record_concern(_me(), form.receiving_authority.data, form.driver_name.data,
+            concern = duties.record_concern(acting_user(), form.receiving_authority.data, form.driver_name.data,
                                             form.driver_licence_number.data, form.became_aware_on.data,
                                             form.information.data, send_now=form.send_now.data)
         except WorkflowError as error:
@@ -170,7 +163,7 @@ def concern_send(concern_id):
     concern = _own(DriverConcern, concern_id)
     if ConfirmForm().validate_on_submit():
         try:
-            duties.send_concern(concern, _me())
+            duties.send_concern(concern, acting_user())
             flash(f"Sent to {concern.receiving_authority.name}.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -184,7 +177,7 @@ def concern_decision(concern_id):
     form = ConcernDecisionForm()
     if form.validate_on_submit():
         try:
-            duties.record_concern_decision(concern, form.decision.data, form.reasons.data, _me())
+            duties.record_concern_decision(concern, form.decision.data, form.reasons.data, acting_user())
             flash(f"Decision recorded and sent to {concern.authority.name}.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -230,7 +223,7 @@ def register_entry(entry_id):
         form.grounds.data = entry.grounds or ""
     if form.validate_on_submit():
         try:
-            duties.update_register_entry(entry, _me(), **form.fields())
+            duties.update_register_entry(entry, acting_user(), **form.fields())
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -248,7 +241,7 @@ def register_entry_submit(entry_id):
     form = RegisterSubmitForm()
     if form.validate_on_submit():
         try:
-            duties.submit_register_entry(entry, form.submitted_on.data, form.reference.data, _me())
+            duties.submit_register_entry(entry, form.submitted_on.data, form.reference.data, acting_user())
             flash("Submission recorded.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -281,7 +274,7 @@ def searches():
 @bp.route("/licences/<int:licence_id>/register-search", methods=["GET", "POST"])
 def search_new(licence_id):
     """Record a national register search before a grant or renewal (s3)."""
-    licence = _own_licence(licence_id)
+    licence = _own(Licence, licence_id)
     form = SearchForm(authority_id=current_user.organisation_id)
     if request.method == "GET":
         form.purpose.data = "grant" if licence.status == "applied" and not licence.granted_on else "renewal"
@@ -290,9 +283,9 @@ def search_new(licence_id):
         flash("The national register covers taxi and private hire driver licences only.", "warning")
     elif form.validate_on_submit():
         try:
-            search = duties.record_search(licence, _me(), form.purpose.data, form.searched_on.data, form.result.data,
-                                          form.recording_authority.data, form.recording_authority_name.data,
-                                          form.reference.data)
+            search = duties.record_search(licence, acting_user(), form.purpose.data, form.searched_on.data,
+                                          form.result.data, form.recording_authority.data,
+                                          form.recording_authority_name.data, form.reference.data)
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -331,7 +324,7 @@ def information_received(request_id):
     form = ReceivedInformationForm()
     if form.validate_on_submit():
         try:
-            duties.record_received_information(info_request, form.received_on.data, form.content.data, _me())
+            duties.record_received_information(info_request, form.received_on.data, form.content.data, acting_user())
             flash("Information kept. It will be deleted when the application is decided.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -345,7 +338,7 @@ def information_close(request_id):
     """The application is decided (for example a renewal): delete the information received for it."""
     info_request = _own(InformationRequest, request_id)
     if ConfirmForm().validate_on_submit():
-        deleted = duties.close_information_request(info_request, "application decided", _me())
+        deleted = duties.close_information_request(info_request, "application decided", acting_user())
         flash(f"Request closed; {deleted} item(s) of information deleted.", "success")
     return redirect(url_for("duties.information_request", request_id=info_request.id))
 
@@ -371,7 +364,7 @@ def dbs_due():
 @bp.route("/licences/<int:licence_id>/dbs-check", methods=["GET", "POST"])
 def dbs_check(licence_id):
     """Record a DBS status check of a licensed driver (audited); an open DBS flag is closed or renewed."""
-    licence = _own_licence(licence_id)
+    licence = _own(Licence, licence_id)
     form = DbsCheckForm()
     if request.method == "GET":
         form.checked_on.data = duties.today()
@@ -381,7 +374,7 @@ def dbs_check(licence_id):
     elif form.validate_on_submit():
         try:
             duties.record_dbs_check(licence, form.checked_on.data, form.update_service.data,
-                                    form.new_information.data, form.notes.data, _me())
+                                    form.new_information.data, form.notes.data, acting_user())
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -419,7 +412,7 @@ def self_reports():
 @bp.route("/licences/<int:licence_id>/self-report", methods=["GET", "POST"])
 def self_report_new(licence_id):
     """Record a driver's self-report of an arrest, charge or conviction, checked against 48 hours."""
-    licence = _own_licence(licence_id)
+    licence = _own(Licence, licence_id)
     form = SelfReportForm()
     if request.method == "GET":
         form.reported_at.data = to_local(utcnow()).replace(tzinfo=None, second=0, microsecond=0)
@@ -427,7 +420,7 @@ def self_report_new(licence_id):
         try:
             report = duties.record_self_report(licence, form.event.data, form.summary.data,
                                                london_to_utc(form.event_at.data), london_to_utc(form.reported_at.data),
-                                               _me(), raise_flag=form.raise_flag.data)
+                                               acting_user(), raise_flag=form.raise_flag.data)
         except WorkflowError as error:
             flash(str(error), "danger")
         else:

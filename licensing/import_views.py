@@ -10,6 +10,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from playhouse.flask_utils import get_object_or_404
 from wtforms import BooleanField, SubmitField
 
+from core.auth import acting_user
 from core.errors import Invalid
 from core.forms import ConfirmForm
 from core.models import Organisation
@@ -53,7 +54,7 @@ def imports_page():
         upload = form.file.data
         try:
             text = imports.decode(upload.read())
-            run = imports.create_run(current_user.organisation, current_user._get_current_object(),
+            run = imports.create_run(current_user.organisation, acting_user(),
                                      Path(upload.filename).name, text, form.dry_run.data)
         except Invalid as error:
             form.file.errors.append(next(iter(error.fields.values())))
@@ -96,7 +97,7 @@ def import_for_real(import_id):
               "danger")
         return redirect(url_for("licence_import.result", import_id=dry.id))
     try:
-        run = imports.create_run(dry.authority, current_user._get_current_object(), dry.filename, dry.content,
+        run = imports.create_run(dry.authority, acting_user(), dry.filename, dry.content,
                                  dry_run=False)
     except Invalid as error:
         flash(next(iter(error.fields.values())), "danger")

@@ -4,6 +4,7 @@ from flask_login import current_user
 from peewee import fn
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.errors import WorkflowError
 from core.models import Organisation
@@ -28,10 +29,6 @@ bp = Blueprint("licensing", __name__)
 nav_link("licensing.queue", "Review queue")
 nav_link("licensing.licences", "Licences")
 nav_link("licensing.hearings", "Hearings")
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _own_licence(licence_id):
@@ -106,7 +103,7 @@ def licence_new():
         vehicle = Vehicle.get_or_none(Vehicle.registration == registration(form.vehicle_registration.data)) \
             if form.vehicle_registration.data else None
         licence = workflow.create_licence(
-            _me(), kind=form.kind.data, number=form.number.data, holder=form.holder_id.data,
+            acting_user(), kind=form.kind.data, number=form.number.data, holder=form.holder_id.data,
             authority=current_user.organisation_id, status=form.status.data, granted_on=form.granted_on.data,
             expires_on=form.expires_on.data, vehicle=vehicle, conditions=form.conditions.data or "",
             dbs_checked_on=form.dbs_checked_on.data, dbs_update_service=form.dbs_update_service.data)
@@ -140,7 +137,7 @@ def licence_status(licence_id):
     form = StatusForm(licence=licence)
     if form.validate_on_submit():
         try:
-            workflow.change_status(licence, form.status.data, form.reason.data, _me())
+            workflow.change_status(licence, form.status.data, form.reason.data, acting_user())
             flash(f"Licence {licence.number} is now {licence.status}.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -155,7 +152,7 @@ def flag_new(licence_id):
     licence = get_object_or_404(Licence, Licence.id == licence_id)
     form = FlagForm()
     if form.validate_on_submit():
-        workflow.raise_flag(licence, form.category.data, form.summary.data, _me())
+        workflow.raise_flag(licence, form.category.data, form.summary.data, acting_user())
         flash(f"Flag raised. {licence.authority.name} has it in their review queue.", "success")
         return redirect(url_for("licensing.licence", licence_id=licence.id))
     return render_template("licensing/form.html", form=form, title=f"Flag licence {licence.number}",
@@ -169,7 +166,7 @@ def holder_flag(person_id):
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            flags = workflow.flag_holder(person, form.category.data, form.summary.data, _me())
+            flags = workflow.flag_holder(person, form.category.data, form.summary.data, acting_user())
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -197,7 +194,7 @@ def flag_close(flag_id):
     form = CloseFlagForm()
     if form.validate_on_submit():
         try:
-            workflow.close_flag(flag, form.reason.data, _me())
+            workflow.close_flag(flag, form.reason.data, acting_user())
             flash("Flag closed.", "success")
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -214,7 +211,7 @@ def recommendation_new(licence_id):
     if form.validate_on_submit():
         try:
             recommendation = workflow.recommend(
-                licence, form.action.data, form.grounds.data, form.partners.data, _me(),
+                licence, form.action.data, form.grounds.data, form.partners.data, acting_user(),
                 due_on=add_working_days(workflow.today(), form.due_in_working_days.data))
         except WorkflowError as error:
             flash(str(error), "danger")
@@ -252,7 +249,8 @@ def decision_new(recommendation_id):
     form = DecisionForm()
     if form.validate_on_submit():
         try:
-            workflow.decide(recommendation, form.outcome.data, form.licence_action.data, form.reasons.data, _me())
+            workflow.decide(recommendation, form.outcome.data, form.licence_action.data, form.reasons.data,
+                            acting_user())
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -287,7 +285,7 @@ def hearing_new():
                                                & (Licence.authority == current_user.organisation_id)))
         try:
             hearing = workflow.schedule_hearing(current_user.organisation, london_to_utc(form.starts_at.data),
-                                                form.venue.data or "", licences, form.invite.data, _me())
+                                                form.venue.data or "", licences, form.invite.data, acting_user())
         except WorkflowError as error:
             flash(str(error), "danger")
         else:
@@ -323,7 +321,7 @@ def hearing_record(hearing_id):
         form.attended.data = [i.organisation_id for i in hearing.invitations if i.attended]
     if form.validate_on_submit():
         workflow.record_hearing(hearing, form.attended.data, form.minutes.data or "", form.decisions.data or "",
-                                _me())
+                                acting_user())
         flash("The record of the hearing is saved.", "success")
         return redirect(url_for("licensing.hearing", hearing_id=hearing.id))
     return render_template("licensing/form.html", form=form, title="Record the hearing")

@@ -2,9 +2,9 @@
 from datetime import datetime, timezone
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core.apifields import Fields
 from core.errors import Invalid
 from core.timeutil import isoformat_utc, london_to_utc
@@ -68,7 +68,7 @@ def person_create():
     _also(fields, "date_of_birth", workflow.date_of_birth_problem(date_of_birth))
     _also(fields, "aliases", workflow.alias_problem(aliases))
     fields.check()
-    person = workflow.create_person(current_user._get_current_object(), name, date_of_birth, aliases)
+    person = workflow.create_person(acting_user(), name, date_of_birth, aliases)
     return _created(person_json(person))
 
 
@@ -83,7 +83,7 @@ def vehicle_create():
     if registration:
         _also(fields, "registration", workflow.registration_problem(registration))
     fields.check()
-    vehicle = workflow.create_vehicle(current_user._get_current_object(), registration, make, model, colour)
+    vehicle = workflow.create_vehicle(acting_user(), registration, make, model, colour)
     return _created(vehicle_json(vehicle))
 
 
@@ -97,7 +97,7 @@ def premises_create():
     postcode = fields.text("postcode", required=False, max_length=10)
     _also(fields, "postcode", workflow.postcode_problem(postcode))
     fields.check()
-    premises = workflow.create_premises(current_user._get_current_object(), name, type, address, postcode)
+    premises = workflow.create_premises(acting_user(), name, type, address, postcode)
     return _created(premises_json(premises))
 
 
@@ -169,7 +169,7 @@ def intelligence_create():
                                       {k: values[k] for k in intelligence.LINKED})
     else:
         try:
-            return _created(entry_json(intelligence.create_entry(current_user._get_current_object(), **values)))
+            return _created(entry_json(intelligence.create_entry(acting_user(), **values)))
         except Invalid as error:  # create_entry checks the entry (intelligence.problems) once
             found = error.fields
     for name, message in found.items():
@@ -180,7 +180,7 @@ def intelligence_create():
 @bp.route("/intelligence")
 def intelligence_list():
     """List the intelligence the caller may see (C-coded entries without their text), newest event first."""
-    me = current_user._get_current_object()
+    me = acting_user()
     page = paginate(intelligence.search(me, q=request.args.get("q") or None))
     intelligence.listed(page.items, me, "API list")
     shown = [entry.id for entry in page.items if not entry.restricted]
@@ -193,7 +193,7 @@ def intelligence_list():
 def intelligence_get(entry_id):
     """Read one entry; a C-coded entry needs ?reason= (audited with the read). 404 for an entry the caller's
     handling rules do not allow, as for one that does not exist."""
-    me = current_user._get_current_object()
+    me = acting_user()
     entry = intelligence.visible(entry_id, me)
     if entry is None:
         return api_error(404, "not_found", "No intelligence entry you may read has this id.")

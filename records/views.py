@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
+from core.auth import acting_user
 from core import audit
 from core.errors import Invalid
 from core.navigation import nav_link
@@ -31,17 +32,13 @@ SECTIONS = {"people": ("People", Person.search), "vehicles": ("Vehicles", Vehicl
 OVERVIEW = 10
 
 
-def _me():
-    return current_user._get_current_object()
-
-
 def _linked(record_type, record):
     """What a record page shows below the record: the registered sections and the derived connections. Every
     intelligence entry they show or were derived from is audited in one listing row."""
-    sections = links.record_sections(record_type, record, _me())
-    connections = links.connections(record_type, record, _me())
+    sections = links.record_sections(record_type, record, acting_user())
+    connections = links.connections(record_type, record, acting_user())
     intelligence.listed([i for section in sections for i in section.entries] + links.entries_used(connections),
-                        _me(), f"{record_type} {record.id} page")
+                        acting_user(), f"{record_type} {record.id} page")
     return {"sections": sections, "connections": connections, "record_type": record_type,
             "record": record, "link_url": links.record_url}
 
@@ -85,7 +82,7 @@ def person_new():
     form = PersonForm(name=request.args.get("name"))
     if form.validate_on_submit():
         person = _save(form, lambda: workflow.create_person(
-            _me(), form.name.data, form.date_of_birth.data, form.alias_list))
+            acting_user(), form.name.data, form.date_of_birth.data, form.alias_list))
         if person:
             flash(f"Added {person.name}.", "success")
             return redirect(url_for("records.person", person_id=person.id))
@@ -96,7 +93,7 @@ def person_new():
 def person(person_id):
     """Show a person: aliases, date of birth, everything linked and derived connections. Every opening is audited."""
     person = get_object_or_404(Person, Person.id == person_id)
-    audit.record("person.view", person, user=_me())
+    audit.record("person.view", person, user=acting_user())
     return render_template("records/person.html", person=person, **_linked("person", person))
 
 
@@ -106,7 +103,7 @@ def vehicle_new():
     form = VehicleForm(registration=request.args.get("registration"))
     if form.validate_on_submit():
         vehicle = _save(form, lambda: workflow.create_vehicle(
-            _me(), form.registration.data, form.make.data, form.model.data, form.colour.data))
+            acting_user(), form.registration.data, form.make.data, form.model.data, form.colour.data))
         if vehicle:
             flash(f"Added {vehicle.registration}.", "success")
             return redirect(url_for("records.vehicle", vehicle_id=vehicle.id))
@@ -127,7 +124,7 @@ def premises_new():
     form = PremisesForm()
     if form.validate_on_submit():
         premises = _save(form, lambda: workflow.create_premises(
-            _me(), form.name.data, form.type.data, form.address.data, form.postcode.data))
+            acting_user(), form.name.data, form.type.data, form.address.data, form.postcode.data))
         if premises:
             flash(f"Added {premises.name}.", "success")
             return redirect(url_for("records.premises", premises_id=premises.id))
@@ -154,7 +151,7 @@ def premises_link(premises_id):
     premises = get_object_or_404(Premises, Premises.id == premises_id)
     form = PremisesLinkForm()
     if form.validate_on_submit() and _save(form, lambda: workflow.link_person(
-            _me(), premises, form.person, form.role.data)):
+            acting_user(), premises, form.person, form.role.data)):
         flash(f"Linked {form.person.name} as {PREMISES_ROLES[form.role.data].lower()}.", "success")
         return redirect(url_for("records.premises", premises_id=premises.id))
     return _premises_page(premises, form)
@@ -165,7 +162,7 @@ def premises_link(premises_id):
 def _visible_entry(entry_id):
     """The entry if the user may read it under its handling code; 404 otherwise, so a refused read discloses
     nothing (not even that the entry exists) and writes no audit row."""
-    return intelligence.visible(entry_id, _me()) or abort(404)
+    return intelligence.visible(entry_id, acting_user()) or abort(404)
 
 
 def _filters():
@@ -186,17 +183,17 @@ def _filters():
 @bp.route("/intelligence")
 def intelligence_list():
     """List the intelligence you may see, filtered by text, grading and date; C-coded text stays closed."""
-    query = intelligence.search(_me(), **_filters())
+    query = intelligence.search(acting_user(), **_filters())
     if wants_csv():
         # csv_response audits the export with its filters; the entries exported are listed in one more row
         # (their ids read up front, so a download cut short is still recorded). C-coded text is left out.
-        intelligence.listed([i for i, in query.select(IntelligenceEntry.id).tuples()], _me(), "CSV export")
+        intelligence.listed([i for i, in query.select(IntelligenceEntry.id).tuples()], acting_user(), "CSV export")
         return csv_response("intelligence", ["id", "occurred_at", "grading", "organisation", "text"], query,
                             lambda e: [e.id, e.occurred_at, e.grading, e.organisation.name,
                                        intelligence.shown_text(e) if not e.restricted
                                        else "(C-coded: open the entry to read it)"])
     page = paginate(query)
-    intelligence.listed(page.items, _me(), "intelligence list")
+    intelligence.listed(page.items, acting_user(), "intelligence list")
     return render_template("records/intelligence_list.html", page=page, codes=HANDLING_CODES,
                            evaluations=SOURCE_EVALUATIONS, assessments=INTELLIGENCE_ASSESSMENTS,
                            shown_text=intelligence.shown_text)
@@ -209,7 +206,7 @@ def intelligence_new():
                             vehicle_ids=request.args.get("vehicle"), premises_ids=request.args.get("premises"))
     if form.validate_on_submit():
         entry = _save(form, lambda: intelligence.create_entry(
-            _me(), text=form.text.data, source_evaluation=form.source_evaluation.data,
+            acting_user(), text=form.text.data, source_evaluation=form.source_evaluation.data,
             intelligence_assessment=form.intelligence_assessment.data, handling_code=form.handling_code.data,
             handling_conditions=form.handling_conditions.data or "",
             organisation_ids=form.handling_organisation_ids.data or [],
@@ -223,10 +220,10 @@ def intelligence_new():
 
 
 def _entry_page(entry, reason):
-    intelligence.read(entry, _me(), reason)
-    linked = [(kind, record, links.connections(kind, record, _me()))
+    intelligence.read(entry, acting_user(), reason)
+    linked = [(kind, record, links.connections(kind, record, acting_user()))
               for kind, record in intelligence.linked_records(entry)]
-    intelligence.listed([i for _, _, found in linked for i in links.entries_used(found)], _me(),
+    intelligence.listed([i for _, _, found in linked for i in links.entries_used(found)], acting_user(),
                         f"connections on entry {entry.id} page")
     return render_template("records/intelligence_entry.html", entry=entry, linked=linked,
                            evaluations=SOURCE_EVALUATIONS, assessments=INTELLIGENCE_ASSESSMENTS,
@@ -237,7 +234,7 @@ def _entry_page(entry, reason):
 def intelligence_entry(entry_id):
     """Show an entry and what the records it names connect to; a C-coded entry first asks for a reason."""
     entry = _visible_entry(entry_id)
-    if intelligence.needs_reason(entry, _me()):
+    if intelligence.needs_reason(entry, acting_user()):
         return render_template("records/intelligence_reason.html", entry=entry, form=ReasonForm())
     return _entry_page(entry, None)
 
@@ -246,7 +243,7 @@ def intelligence_entry(entry_id):
 def intelligence_open(entry_id):
     """Open a C-coded entry with the reason you need it; the read is audited with that reason."""
     entry = _visible_entry(entry_id)
-    if not intelligence.needs_reason(entry, _me()):
+    if not intelligence.needs_reason(entry, acting_user()):
         return redirect(url_for("records.intelligence_entry", entry_id=entry.id))
     form = ReasonForm()
     if not form.validate_on_submit():
@@ -257,9 +254,9 @@ def intelligence_open(entry_id):
 # -- the network view
 
 def _network_page(record_type, record):
-    data = links.network(record_type, record, _me())
-    audit.record("network.view", record, user=_me())
-    intelligence.listed(data.pop("entries"), _me(), f"network of {record_type} {record.id}")
+    data = links.network(record_type, record, acting_user())
+    audit.record("network.view", record, user=acting_user())
+    intelligence.listed(data.pop("entries"), acting_user(), f"network of {record_type} {record.id}")
     return render_template("records/network.html", record=record, record_type=record_type, data=data,
                            record_url=links.record_url(record_type, record.id))
 
