@@ -13,7 +13,7 @@ from core.db import BaseModel, db
 from core.errors import WorkflowError
 from core.models import Organisation, User
 from core.timeutil import london_today, to_local, utcnow
-from followups import periodic_check, send
+from followups import escalate_once, periodic_check, send
 from records.models import IntelligenceEntry, IntelligencePremises, Premises
 
 # With no earlier meeting of the same chairing organisation, a pack covers this many days before the meeting.
@@ -217,24 +217,16 @@ def record_delivery(action, user, note):
 @periodic_check
 def escalate_undelivered_actions():
     """An action undelivered after its due date goes once to the managers of its owner and the chair's organisation."""
-    for action in MeetingAction.with_meeting().where(
-            MeetingAction.delivered_at.is_null() & (MeetingAction.due_on < today())
-            & MeetingAction.escalated_at.is_null()):
-        with db.atomic():
-            # The claim makes a second sweep (or a concurrent one) skip the action.
-            claimed = MeetingAction.update(escalated_at=utcnow()).where(
-                (MeetingAction.id == action.id) & MeetingAction.escalated_at.is_null()).execute()
-            if not claimed:
-                continue
-            meeting = action.meeting
-            send("escalation", action, to=[action.owner_organisation_id, meeting.chair_organisation_id],
-                 for_managers=True, sender=None,
-                 subject=f"Overdue meeting action: {action.owner_organisation.name}, "
-                         f"due {action.due_on:%d %b %Y}"[:200],
-                 body=f"An action agreed at {meeting.title} ({to_local(meeting.held_at):%d %B %Y}) for "
-                      f"{action.owner_organisation.name} was due by {action.due_on:%d %B %Y} and is not recorded "
-                      f"as delivered:\n\n{action.description}")
-            audit.record("meeting_action.escalate", action)
+    def message(action):
+        meeting = action.meeting
+        return ([action.owner_organisation_id, meeting.chair_organisation_id],
+                f"Overdue meeting action: {action.owner_organisation.name}, due {action.due_on:%d %b %Y}"[:200],
+                f"An action agreed at {meeting.title} ({to_local(meeting.held_at):%d %B %Y}) for "
+                f"{action.owner_organisation.name} was due by {action.due_on:%d %B %Y} and is not recorded "
+                f"as delivered:\n\n{action.description}")
+
+    return escalate_once(MeetingAction.with_meeting().where(
+        MeetingAction.delivered_at.is_null() & (MeetingAction.due_on < today())), message)
 
 
 # -- the meeting pack ------------------------------------------------------------------------------------

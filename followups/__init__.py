@@ -2,6 +2,6 @@
 
 Every part of the product tells an organisation something it must not miss through send().
 """
-from followups.outbox import periodic_check, send
+from followups.outbox import escalate_once, periodic_check, send
 
-__all__ = ["periodic_check", "send"]
+__all__ = ["escalate_once", "periodic_check", "send"]

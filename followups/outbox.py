@@ -324,29 +324,41 @@ def acknowledge(followup, user):
     return FollowUp.get_by_id(followup.id)
 
 
+def escalate_once(rows, message, action=None, about=None, chained=False):
+    """Escalate each of rows (a query on a model with escalated_at) once, to the managers of the organisations
+    message(row) names: message returns (to, subject, body). The first sweep to claim a row's escalated_at sends
+    it, so a second or concurrent sweep skips it. about(row) is the record the escalation is about (the row
+    itself unless given); chained links it to the follow-up it escalates. Returns how many were escalated."""
+    model = rows.model
+    escalated = 0
+    for row in rows.where(model.escalated_at.is_null()):
+        with db.atomic():
+            claimed = model.update(escalated_at=utcnow()).where(
+                (model.id == row.id) & model.escalated_at.is_null()).execute()
+            if not claimed:
+                continue
+            to, subject, body = message(row)
+            send("escalation", about(row) if about else row, to=to, subject=subject, body=body,
+                 sender=None, for_managers=True, escalation_of=row if chained else None)
+            audit.record(action or f"{model._meta.table_name}.escalate", row, recipients=to)
+        escalated += 1
+    return escalated
+
+
 def escalate_overdue(today=None):
     """Escalate follow-ups not acknowledged by their due date to the managers of both organisations.
 
     The escalation is a follow-up too, with no due date of its own, so escalations never chain.
     """
-    today = today or to_local(utcnow()).date()
-    escalated = 0
-    for followup in FollowUp.overdue_for_acknowledgement(today):
-        with db.atomic():
-            claimed = FollowUp.update(escalated_at=utcnow()).where(
-                (FollowUp.id == followup.id) & FollowUp.escalated_at.is_null()).execute()
-            if not claimed:
-                continue
-            recipient = Organisation.get_by_id(followup.recipient_id)
-            to = [followup.recipient_id] + ([followup.sender_id] if followup.sender_id else [])
-            send("escalation", (followup.record_type, followup.record_id), to=to,
-                 subject=f"Not acknowledged by {recipient.name}: {followup.subject}"[:200],
-                 body=(f"{recipient.name} has not acknowledged this follow-up, due by {followup.due_on:%d %b %Y}.\n\n"
-                       f"{followup.subject}\n\n{followup.body}"),
-                 sender=None, for_managers=True, escalation_of=followup)
-            audit.record("followup.escalate", followup, recipients=to)
-        escalated += 1
-    return escalated
+    def message(followup):
+        recipient = Organisation.get_by_id(followup.recipient_id)
+        return ([followup.recipient_id] + ([followup.sender_id] if followup.sender_id else []),
+                f"Not acknowledged by {recipient.name}: {followup.subject}"[:200],
+                f"{recipient.name} has not acknowledged this follow-up, due by {followup.due_on:%d %b %Y}.\n\n"
+                f"{followup.subject}\n\n{followup.body}")
+
+    return escalate_once(FollowUp.overdue_for_acknowledgement(today or to_local(utcnow()).date()), message,
+                         action="followup.escalate", about=lambda f: (f.record_type, f.record_id), chained=True)
 
 
 def sweep(now=None):

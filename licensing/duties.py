@@ -19,7 +19,7 @@ from core.errors import WorkflowError
 from core.models import Organisation
 from core.timeutil import format_local, to_local, utcnow
 from core.workdays import add_working_days, working_days_between
-from followups import periodic_check, send
+from followups import escalate_once, periodic_check, send
 from licensing import workflow
 from licensing.duty_models import (CONCERN_DECISIONS, REGISTER_DECISIONS, REGISTER_GROUNDS, SEARCH_PURPOSES,
                                    SELF_REPORT_EVENTS, DriverConcern, InformationRequest, ReceivedInformation,
@@ -570,41 +570,25 @@ def record_self_report(licence, event, summary, event_at, reported_at, user, rai
 
 # -- escalation and the status-change hook --------------------------------------------------------------------
 
-def _escalate(model, missed, message):
-    """Escalate each missed clock once: the first sweep to set escalated_at sends it."""
-    escalated = 0
-    for row in model.select().where(missed & model.escalated_at.is_null()):
-        with db.atomic():
-            claimed = model.update(escalated_at=utcnow()).where(
-                (model.id == row.id) & model.escalated_at.is_null()).execute()
-            if not claimed:
-                continue
-            to, subject, body = message(row)
-            send("escalation", row, to=to, for_managers=True, sender=None, subject=subject, body=body)
-            audit.record(f"{row._meta.table_name}.escalate", row, recipients=to)
-        escalated += 1
-    return escalated
-
-
 @periodic_check
 def escalate_missed_duties():
     """A concern not sent, a register entry not submitted or a reply not received by its due date goes to the
     managers (for a reply, of both authorities)."""
     day = today()
-    concerns = _escalate(
-        DriverConcern, DriverConcern.sent_at.is_null() & (DriverConcern.due_on < day),
+    concerns = escalate_once(
+        DriverConcern.select().where(DriverConcern.sent_at.is_null() & (DriverConcern.due_on < day)),
         lambda c: ([c.authority_id], f"Overdue: concern about driver {c.driver_name} not sent",
                    f"Information about {c.driver_name}, licensed by {c.receiving_authority.name}, was due to be sent "
                    f"to them by {c.due_on:%d %B %Y}: 10 working days after becoming aware on "
                    f"{c.became_aware_on:%d %B %Y} (section 5 of {ACT}). It has not been sent."))
-    entries = _escalate(
-        RegisterEntry, entry_open() & (RegisterEntry.due_on < day),
+    entries = escalate_once(
+        RegisterEntry.select().where(entry_open() & (RegisterEntry.due_on < day)),
         lambda e: ([e.authority_id], f"Overdue: national register entry for licence {e.licence.number}",
                    f"The register entry for the {e.decision_label.lower()} of licence {e.licence.number} "
                    f"({e.name}) was due by {e.due_on:%d %B %Y} (section 2 of {ACT}) and its submission is not "
                    "recorded."))
-    requests = _escalate(
-        InformationRequest, request_open() & (InformationRequest.due_on < day),
+    requests = escalate_once(
+        InformationRequest.select().where(request_open() & (InformationRequest.due_on < day)),
         lambda r: ([r.authority_id] + ([r.recording_authority_id] if r.recording_authority_id else []),
                    f"Overdue: reply to a national register information request (licence {r.licence.number})",
                    f"{r.authority.name} asked {r.recording_name} on {r.requested_on:%d %B %Y} for the information "

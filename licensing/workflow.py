@@ -12,7 +12,7 @@ from core.errors import WorkflowError
 from core.models import Organisation
 from core.timeutil import london_today, to_local, utcnow
 from core.workdays import add_working_days
-from followups import periodic_check, send
+from followups import escalate_once, periodic_check, send
 from licensing.models import (LICENCE_ACTIONS, LIVE_STATUSES, OUTCOMES, PARTNER_KINDS, RECOMMENDATION_ACTIONS,
                               TRANSITIONS, Decision, Flag, HearingInvitation, HearingLicence, Licence, LicenceEvent,
                               PanelHearing, Recommendation, RecommendationPartner)
@@ -202,17 +202,11 @@ def record_hearing(hearing, attended_ids, minutes, decisions, user):
 @periodic_check
 def escalate_undecided_recommendations():
     """A recommendation still undecided after its due date goes to the managers of both organisations."""
-    for recommendation in Recommendation.undecided().where(
-            (Recommendation.due_on < today()) & Recommendation.escalated_at.is_null()):
-        with db.atomic():
-            claimed = Recommendation.update(escalated_at=utcnow()).where(
-                (Recommendation.id == recommendation.id) & Recommendation.escalated_at.is_null()).execute()
-            if not claimed:
-                continue
-            licence = recommendation.licence
-            send("escalation", recommendation, to=[licence.authority_id, recommendation.organisation_id],
-                 for_managers=True, sender=None,
-                 subject=f"Overdue decision: recommendation on licence {licence.number}",
-                 body=f"The recommendation to {recommendation.action_label.lower()} licence {licence.number} "
-                      f"was due for a decision by {recommendation.due_on:%d %B %Y} and has none.")
-            audit.record("recommendation.escalate", recommendation)
+    def message(recommendation):
+        licence = recommendation.licence
+        return ([licence.authority_id, recommendation.organisation_id],
+                f"Overdue decision: recommendation on licence {licence.number}",
+                f"The recommendation to {recommendation.action_label.lower()} licence {licence.number} "
+                f"was due for a decision by {recommendation.due_on:%d %B %Y} and has none.")
+
+    return escalate_once(Recommendation.undecided().where(Recommendation.due_on < today()), message)
