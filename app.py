@@ -14,9 +14,13 @@ from core.timeutil import format_local
 from disruption import meeting_demo, meeting_views, metrics as disruption_metrics  # noqa: F401  meetings; dashboard
 from disruption import (api as disruption_api, demo as disruption_demo,  # noqa: F401  demo: seed-demo
                         links as disruption_links, views as disruption_views)  # noqa: F401  links: record pages
+from disruption import events as disruption_events  # noqa: F401  registers actions and targets with hotspots
 from followups import api as followups_api
 from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
+from hotspots import api as hotspots_api
+from hotspots import map_views as hotspot_map_views
+from hotspots import sources as hotspot_sources  # noqa: F401  registers intelligence, premises and concerns as events
 from licensing import api as licensing_api
 from licensing import demo as licensing_demo  # noqa: F401  registers the demo licensing register
 from licensing import duty_views as licensing_duty_views
@@ -55,10 +59,11 @@ def create_app(config=None):
 
     for blueprint in (views.bp, admin.bp, followups_views.bp, records_views.bp, licensing_views.bp,
                       licensing_import_views.bp, licensing_duty_views.bp, meeting_views.bp, dashboard.bp,
-                      disruption_views.bp):
+                      disruption_views.bp, hotspot_map_views.bp):
         app.register_blueprint(blueprint)
     # The API authenticates with bearer tokens only (never the session cookie), so CSRF cannot apply.
-    for blueprint in (api.bp, followups_api.bp, records_api.bp, licensing_api.bp, disruption_api.bp):
+    for blueprint in (api.bp, followups_api.bp, records_api.bp, licensing_api.bp, disruption_api.bp,
+                      hotspots_api.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     app.before_request(permissions.enforce)

@@ -58,6 +58,11 @@ def load(instance_path):
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         # Map tiles: the one outside host a page may load from; empty means data layers only.
         "TILE_URL": os.environ.get("TILE_URL", ""),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "Map tiles"),
+        # Where maps open before they fit their data: "lat,lon" (the demo town by default).
+        "MAP_CENTRE": tuple(float(part) for part in os.environ.get("MAP_CENTRE", "53.0,-1.5").split(",")),
+        # Aggregate-only readers (partners) see counts below this as "fewer than N" (SPEC L9).
+        "HOTSPOT_SUPPRESS_BELOW": int(os.environ.get("HOTSPOT_SUPPRESS_BELOW", "3")),
         # Mail for follow-ups; an organisation with an e-mail address gets follow-ups by e-mail too.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),

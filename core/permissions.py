@@ -16,6 +16,8 @@ MANAGERS = frozenset({"manager"})
 STAFF = frozenset({"police", "specialist", "licensing_officer"})
 # Everyone who works for an organisation's casework: all roles but a plain administrator.
 MEMBERS = frozenset({"police", "specialist", "licensing_officer", "partner", "manager"})
+# Who logs locations of concern for the hotspot maps (SPEC §4.4).
+CONCERN_LOGGERS = frozenset({"specialist", "partner"})
 
 RULES = {
     # core: sign-in, home, health, static files
@@ -150,6 +152,18 @@ RULES = {
     "meetings.meeting_pack": STAFF,
     "dashboard.dashboard": MANAGERS,
     # -- end meetings
+    # hotspots: maps and locations of concern (hotspots/map_views.py). Every member role sees the map; the view
+    # shows records (points, names, links) only to police and specialists and suppressed cells to everyone else.
+    # The cell page lists records, so police and specialists only. Specialists and partners log locations of
+    # concern and see their own organisation's (the view checks the organisation).
+    "maps.hotspot_map": MEMBERS,
+    "maps.printable": MEMBERS,
+    "maps.cell": CASEWORK,
+    "maps.concerns": CONCERN_LOGGERS,
+    "maps.concern_new": CONCERN_LOGGERS,
+    "maps.concern": CONCERN_LOGGERS,
+    "core.asset": PUBLIC,
+    # -- end hotspots
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
     "api.organisations": LOGGED_IN,
@@ -177,6 +191,7 @@ RULES = {
     "disruption_api.action_create": CASEWORK,
     "disruption_api.action_update": STAFF,
     # -- end disruption API
+    "hotspots_api.hotspots": MEMBERS,
 }
 
 

@@ -1,0 +1,199 @@
+"""Hotspot cells as the maps and the API use them: events loaded, binned on a fixed lattice, classified and cached.
+
+The analysis itself is hotspots.analysis (pure numpy). This module chooses what goes in: which kinds of event,
+which window of periods, which cell size; it keys every cell by its place on a lattice of the projected grid
+(so the cells of two windows can be compared), and it caches the result in Redis under the data version
+(hotspots.events), so a map request never recomputes data that has not changed: when the data change, the
+last result is shown (marked as such) while a worker computes the new one.
+"""
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from redis.exceptions import RedisError
+
+from core.queue import enqueue, redis
+from core.timeutil import add_months, london_day_start, utcnow
+from hotspots import analysis, events
+
+log = logging.getLogger(__name__)
+
+PERIODS = {"month": "Month", "quarter": "Quarter", "week": "Week"}
+CELL_SIZES = (100, 250, 500, 1000)
+CACHE_SECONDS = 24 * 3600
+# A map draws at most this many cells (the most significant first), so its size never grows with the data.
+MAX_CELLS = 4000
+
+
+@dataclass(frozen=True)
+class Params:
+    """What an analysis is of. until is exclusive; since and until fall on period starts."""
+
+    since: date
+    until: date
+    period: str = "month"
+    cell_m: int = 250
+    kinds: tuple = ()
+    alpha: float = 0.05
+    fdr: bool = False
+
+    def as_json(self):
+        return json.dumps({**asdict(self), "since": self.since.isoformat(), "until": self.until.isoformat()},
+                          sort_keys=True)
+
+    def key(self):
+        return hashlib.sha1(self.as_json().encode()).hexdigest()[:20]
+
+    def previous(self):
+        """The same window one period earlier: the "changed since the previous period" view compares with it."""
+        step = {"month": 1, "quarter": 3}.get(self.period)
+        if step:
+            return Params(add_months(self.since, -step), add_months(self.until, -step), self.period, self.cell_m,
+                          self.kinds, self.alpha, self.fdr)
+        return Params(self.since - timedelta(days=7), self.until - timedelta(days=7), self.period, self.cell_m,
+                      self.kinds, self.alpha, self.fdr)
+
+
+@dataclass
+class Result:
+    """The classified cells of one analysis, JSON-ready: each cell is a dict with ix, iy (its lattice index),
+    polygon ([lon, lat] corners), count (events over the window), z and p (Gi* of the final period), category."""
+
+    params: dict
+    version: int
+    periods: list
+    cells: list = field(default_factory=list)
+    events: int = 0
+    vague: dict = field(default_factory=dict)
+    truncated: int = 0  # cells left off the map beyond MAX_CELLS
+    seconds: float = 0.0
+    computed_at: str = ""
+    stale: bool = False  # newer data exist and are being analysed
+
+    def by_index(self):
+        return {(cell["ix"], cell["iy"]): cell for cell in self.cells}
+
+
+def default_params(today, period="month", cell_m=250, kinds=None, months=24):
+    """The two years up to the end of the current month, every kind of event."""
+    until = add_months(date(today.year, today.month, 1), 1)
+    return Params(add_months(until, -months), until, period, cell_m, tuple(sorted(kinds or events.sources())))
+
+
+@dataclass(frozen=True)
+class CellBox:
+    """One lattice cell: its corners in latitude and longitude, and a test of whether a point lies inside."""
+
+    ix: int
+    iy: int
+    cell_m: int
+    bounds: tuple  # south, west, north, east
+
+    def contains(self, lat, lon):
+        x, y = analysis.to_grid(np.array([lat]), np.array([lon]))
+        return int(np.floor(x[0] / self.cell_m)) == self.ix and int(np.floor(y[0] / self.cell_m)) == self.iy
+
+
+def cell_box(ix, iy, cell_m):
+    xs = np.array([ix, ix + 1, ix, ix + 1], dtype=float) * cell_m
+    ys = np.array([iy, iy, iy + 1, iy + 1], dtype=float) * cell_m
+    lats, lons = analysis.from_grid(xs, ys)
+    return CellBox(ix, iy, cell_m, (float(lats.min()), float(lons.min()), float(lats.max()), float(lons.max())))
+
+
+def window_utc(params):
+    """The window as the naive UTC instants stored: from the start of since to the start of until, London time."""
+    return london_day_start(params.since), london_day_start(params.until)
+
+
+def hotspot_cells(params):
+    """The analysis for params. From the cache when the data have not changed since it was computed; when they
+    have, the last result is answered at once (marked stale) and a worker computes the new one; only the very
+    first request for params computes inline. A cache that is down means computing every time, never failing."""
+    version = events.data_version()
+    cached = _cached(params)
+    if cached is not None and cached.version == version:
+        return cached
+    if cached is not None and _refresh_later(params, version):
+        cached.stale = True
+        return cached
+    result = compute(params, version)
+    store(params, result)
+    return result
+
+
+def _key(params):
+    return f"hotspots:cells:{params.key()}"
+
+
+def _cached(params):
+    try:
+        text = redis().get(_key(params))
+    except RedisError:
+        log.warning("Hotspot cache unavailable; computing without it", exc_info=True)
+        return None
+    return Result(**json.loads(text)) if text else None
+
+
+def store(params, result):
+    try:
+        redis().set(_key(params), json.dumps(asdict(result)), ex=CACHE_SECONDS)
+    except RedisError:
+        log.warning("Hotspot cache unavailable; result not kept", exc_info=True)
+
+
+def _refresh_later(params, version):
+    """Queue one recomputation of params at version (however many requests ask); False if it cannot be queued."""
+    try:
+        if redis().set(f"hotspots:refreshing:{params.key()}:{version}", 1, nx=True, ex=300):
+            enqueue("hotspots.jobs.refresh_cells", params.as_json())
+        return True
+    except RedisError:
+        return False
+
+
+def params_from_json(text):
+    values = json.loads(text)
+    return Params(since=date.fromisoformat(values["since"]), until=date.fromisoformat(values["until"]),
+                  period=values["period"], cell_m=values["cell_m"], kinds=tuple(values["kinds"]),
+                  alpha=values["alpha"], fdr=values["fdr"])
+
+
+def compute(params, version=0):
+    started = datetime.now()
+    located = events.load(params.kinds, *window_utc(params))
+    period_index, starts = analysis.period_starts(located.occurred_at, params.period, since=params.since,
+                                                  until=params.until)
+    result = Result(params=json.loads(params.as_json()), version=version, computed_at=utcnow().isoformat(), periods=[start.isoformat() for start in starts], events=len(located),
+                    vague=located.vague)
+    if not len(located) or not starts:
+        return result
+    x, y = analysis.to_grid(located.lat, located.lon)
+    cell = params.cell_m
+    # A lattice of the whole grid, so the same place is the same cell (ix, iy) in every window.
+    x0, y0 = np.floor(x.min() / cell) * cell, np.floor(y.min() / cell) * cell
+    x1, y1 = (np.floor(x.max() / cell) + 1) * cell, (np.floor(y.max() / cell) + 1) * cell
+    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=cell, bounds=(x0, y0, x1, y1),
+                               weights=located.weight)
+    found = analysis.emerging_hotspots(cube, alpha=params.alpha, fdr=params.fdr)
+    totals = cube.counts.sum(axis=0)
+    rows, cols = np.nonzero((found.category != "none") | (totals > 0))
+    order = np.argsort(-np.abs(found.z[-1, rows, cols]))  # the most significant first, if the map must stop
+    interesting = [i for i in order if found.category[rows[i], cols[i]] != "none"]
+    kept = interesting[:MAX_CELLS]
+    result.truncated = len(interesting) - len(kept)
+    rows, cols = rows[kept], cols[kept]
+    polygons = cube.cell_polygons_latlon(rows, cols)
+    base_ix, base_iy = int(round(x0 / cell)), int(round(y0 / cell))
+    for n, (row, col) in enumerate(zip(rows.tolist(), cols.tolist())):
+        result.cells.append({
+            "ix": base_ix + col, "iy": base_iy + row, "polygon": [[round(lon, 5), round(lat, 5)]
+                                                                  for lon, lat in polygons[n]],
+            "count": int(round(float(totals[row, col]))), "z": round(float(found.z[-1, row, col]), 3),
+            "p": round(float(found.p[-1, row, col]), 4), "category": str(found.category[row, col]),
+        })
+    result.seconds = round((datetime.now() - started).total_seconds(), 3)
+    return result
