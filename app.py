@@ -19,6 +19,7 @@ from followups import api as followups_api
 from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
 from hotspots import api as hotspots_api
+from hotspots import demo as hotspots_demo  # noqa: F401  registers the demo locations of concern
 from hotspots import map_views as hotspot_map_views
 from hotspots import sources as hotspot_sources  # noqa: F401  registers intelligence, premises and concerns as events
 from licensing import api as licensing_api

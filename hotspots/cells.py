@@ -165,33 +165,31 @@ def params_from_json(text):
 def compute(params, version=0):
     started = datetime.now()
     located = events.load(params.kinds, *window_utc(params))
-    period_index, starts = analysis.period_starts(located.occurred_at, params.period, since=params.since,
-                                                  until=params.until)
-    result = Result(params=json.loads(params.as_json()), version=version, computed_at=utcnow().isoformat(), periods=[start.isoformat() for start in starts], events=len(located),
-                    vague=located.vague)
+    # Periods follow London's calendar; until is the first day after the window.
+    period_index, starts = analysis.period_starts(events.london_times(located.occurred_at), params.period,
+                                                  since=params.since, until=params.until - timedelta(days=1))
+    result = Result(params=json.loads(params.as_json()), version=version, computed_at=utcnow().isoformat(),
+                    periods=[start.isoformat() for start in starts], events=len(located), vague=located.vague)
     if not len(located) or not starts:
         return result
     x, y = analysis.to_grid(located.lat, located.lon)
-    cell = params.cell_m
-    # A lattice of the whole grid, so the same place is the same cell (ix, iy) in every window.
-    x0, y0 = np.floor(x.min() / cell) * cell, np.floor(y.min() / cell) * cell
-    x1, y1 = (np.floor(x.max() / cell) + 1) * cell, (np.floor(y.max() / cell) + 1) * cell
-    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=cell, bounds=(x0, y0, x1, y1),
+    # Bounds on the multiples of the cell size, so the same place is the same cell (ix, iy) in every window.
+    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=params.cell_m,
+                               bounds=(x.min(), y.min(), x.max() + params.cell_m / 2, y.max() + params.cell_m / 2),
                                weights=located.weight)
     found = analysis.emerging_hotspots(cube, alpha=params.alpha, fdr=params.fdr)
     totals = cube.counts.sum(axis=0)
-    rows, cols = np.nonzero((found.category != "none") | (totals > 0))
-    order = np.argsort(-np.abs(found.z[-1, rows, cols]))  # the most significant first, if the map must stop
-    interesting = [i for i in order if found.category[rows[i], cols[i]] != "none"]
-    kept = interesting[:MAX_CELLS]
-    result.truncated = len(interesting) - len(kept)
-    rows, cols = rows[kept], cols[kept]
-    polygons = cube.cell_polygons_latlon(rows, cols)
-    base_ix, base_iy = int(round(x0 / cell)), int(round(y0 / cell))
+    rows, cols = np.nonzero(found.category != "none")
+    # The most significant first (by the final period's |z|), in case the map must stop at MAX_CELLS.
+    order = np.argsort(-np.abs(found.z[-1, rows, cols]), kind="stable")[:MAX_CELLS]
+    result.truncated = int(len(rows) - len(order))
+    rows, cols = rows[order], cols[order]
+    rings = cube.cell_polygons_latlon(rows, cols) if len(rows) else []
+    base_ix, base_iy = int(round(cube.x0 / cube.cell_m)), int(round(cube.y0 / cube.cell_m))
     for n, (row, col) in enumerate(zip(rows.tolist(), cols.tolist())):
         result.cells.append({
-            "ix": base_ix + col, "iy": base_iy + row, "polygon": [[round(lon, 5), round(lat, 5)]
-                                                                  for lon, lat in polygons[n]],
+            "ix": base_ix + col, "iy": base_iy + row,
+            "polygon": [[round(float(lon), 5), round(float(lat), 5)] for lat, lon in rings[n]],
             "count": int(round(float(totals[row, col]))), "z": round(float(found.z[-1, row, col]), 3),
             "p": round(float(found.p[-1, row, col]), 4), "category": str(found.category[row, col]),
         })

@@ -96,6 +96,30 @@ def load(kinds, since, until):
                   np.concatenate(kind_of), vague)
 
 
+def london_times(utc):
+    """Naive UTC datetime64 values as London wall-clock time, the calendar the analysis's periods follow.
+
+    Vectorised with the UK rule in force since 1981 (summer time from 01:00 UTC on the last Sunday of March to
+    01:00 UTC on the last Sunday of October); tests check it against the tz database."""
+    utc = np.asarray(utc, dtype="datetime64[s]")
+    if not utc.size:
+        return utc
+    offset = np.zeros(utc.shape, dtype="timedelta64[s]")
+    first, last = (int(str(value)[:4]) for value in (utc.min(), utc.max()))
+    for year in range(first, last + 1):
+        begins, ends = _last_sunday(year, 3), _last_sunday(year, 10)
+        offset[(utc >= begins) & (utc < ends)] = np.timedelta64(3600, "s")
+    return utc + offset
+
+
+def _last_sunday(year, month):
+    """01:00 UTC on the last Sunday of the month."""
+    next_month = np.datetime64(f"{year + month // 12:04d}-{month % 12 + 1:02d}-01")
+    last_day = next_month - np.timedelta64(1, "D")
+    weekday = (last_day.astype(np.int64) + 3) % 7  # 0 is Monday (1970-01-01 was a Thursday)
+    return (last_day - np.timedelta64(int((weekday - 6) % 7), "D")).astype("datetime64[s]") + np.timedelta64(3600, "s")
+
+
 def _as_datetime(value):
     """SQLite hands back datetimes as text, PostgreSQL as datetime (or date for date columns)."""
     if isinstance(value, str):

@@ -15,14 +15,14 @@ from folium.plugins import FastMarkerCluster, HeatMap
 
 from hotspots.analysis import CATEGORIES
 
-# Colours of the categories (ColorBrewer RdBu-like: hot spots red, cold spots blue, darker for stronger).
-HOT_COLOURS = {
+# Colours of the categories: hot spots red to orange, cold spots blue, darker for stronger and more lasting
+# patterns, grey for historical ones. The page's legend names each in words, so colour is never the only cue.
+COLOURS = {
     "new": "#fdae61", "consecutive": "#f46d43", "intensifying": "#a50026", "persistent": "#d73027",
     "diminishing": "#f4a582", "sporadic": "#fee090", "oscillating": "#c51b7d", "historical": "#bababa",
-}
-COLD_COLOURS = {
-    "new": "#abd9e9", "consecutive": "#74add1", "intensifying": "#313695", "persistent": "#4575b4",
-    "diminishing": "#92c5de", "sporadic": "#e0f3f8", "oscillating": "#762a83", "historical": "#d9d9d9",
+    "new_cold": "#abd9e9", "consecutive_cold": "#74add1", "intensifying_cold": "#313695",
+    "persistent_cold": "#4575b4", "diminishing_cold": "#92c5de", "sporadic_cold": "#e0f3f8",
+    "oscillating_cold": "#762a83", "historical_cold": "#d9d9d9", "none": "#ffffff",
 }
 
 # The marker rows' columns: lat, lon, label, url, kind. The label is user text: it only ever reaches the page
@@ -44,11 +44,7 @@ function callback(row) {
 
 
 def colour(category):
-    name, _, cold = category.partition("_cold")
-    if category == "none":
-        return "#ffffff"
-    palette = COLD_COLOURS if category.endswith("_cold") else HOT_COLOURS
-    return palette.get(name if cold == "" else name, "#999999")
+    return COLOURS.get(category, "#999999")
 
 
 @dataclass
@@ -119,6 +115,8 @@ def cell_features(cells, labels, detail):
 
 
 def add_cells(folium_map, cells, labels, detail, name="Hotspot cells"):
+    if not cells:
+        return None  # folium's tooltips need at least one feature to describe
     fields, aliases = ["label", "events"], ["Category", "Events"]
     layer = folium.GeoJson(
         cell_features(cells, labels, detail), name=name,

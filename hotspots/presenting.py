@@ -5,7 +5,7 @@ specialists see beside the cells (premises, an intelligence heat layer, the doma
 Every function here takes the reader and applies the rule; the pages and the API both call them.
 """
 from flask import current_app, url_for
-from peewee import fn
+from peewee import JOIN, fn
 
 from hotspots import cells as hotspot_cells
 from hotspots.analysis import CATEGORIES
@@ -71,7 +71,7 @@ def premises_rows(premises_type=None):
     mentions = fn.COUNT(IntelligencePremises.id)
     query = (Premises.select(Premises.id, Premises.name, Premises.type, Premises.lat, Premises.lon,
                              mentions.alias("mentions"))
-             .join(IntelligencePremises, on=(IntelligencePremises.premises == Premises.id), join_type="LEFT OUTER")
+             .join(IntelligencePremises, on=(IntelligencePremises.premises == Premises.id), join_type=JOIN.LEFT_OUTER)
              .where(Premises.lat.is_null(False))
              .group_by(Premises.id, Premises.name, Premises.type, Premises.lat, Premises.lon)
              .order_by(mentions.desc(), Premises.id).limit(MAX_PREMISES))
