@@ -60,7 +60,10 @@ def load(instance_path):
         "TILE_URL": os.environ.get("TILE_URL", ""),
         "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "Map tiles"),
         # Where maps open before they fit their data: "lat,lon" (the demo town by default).
-        "MAP_CENTRE": tuple(float(part) for part in os.environ.get("MAP_CENTRE", "53.0,-1.5").split(",")),
+        "MAP_CENTRE": tuple(float(part) for part in os.environ.get("MAP_CENTRE", "53.735,-1.885").split(",")),
+        # The area hotspot analysis covers, "south,west,north,east" in degrees: Gi* compares each cell with every
+        # cell of the grid, so the grid should be the force's or authority's area. Empty: the events' own extent.
+        "HOTSPOT_AREA": tuple(float(part) for part in os.environ.get("HOTSPOT_AREA", "").split(",") if part),
         # Aggregate-only readers (partners) see counts below this as "fewer than N" (SPEC L9).
         "HOTSPOT_SUPPRESS_BELOW": int(os.environ.get("HOTSPOT_SUPPRESS_BELOW", "3")),
         # Mail for follow-ups; an organisation with an e-mail address gets follow-ups by e-mail too.

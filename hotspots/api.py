@@ -1,7 +1,8 @@
 """The hotspot cells in the JSON API (SPEC §5.1): a GeoJSON FeatureCollection, suppressed for aggregate-only readers."""
+from dataclasses import replace
 from datetime import date
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
 from core import audit
 from core.auth import acting_user
@@ -47,9 +48,10 @@ def _params(args):
         errors["until"] = "until must be after since."
     if errors:
         raise Invalid(errors, "Some parameters are not valid.")
-    default = cells.default_params(london_today(), period=period, cell_m=cell_m, kinds=kinds)
+    default = cells.default_params(london_today(), period=period, cell_m=cell_m, kinds=kinds,
+                                   area=current_app.config["HOTSPOT_AREA"])
     until = until or default.until
-    return cells.Params(since or cells.add_months(until, -24), until, period, cell_m, kinds)
+    return replace(default, since=since or cells.add_months(until, -24), until=until)
 
 
 @bp.route("/hotspots")

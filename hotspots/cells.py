@@ -9,7 +9,7 @@ last result is shown (marked as such) while a worker computes the new one.
 import hashlib
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -39,6 +39,7 @@ class Params:
     kinds: tuple = ()
     alpha: float = 0.05
     fdr: bool = False
+    area: tuple = ()  # (south, west, north, east) degrees, or () for the events' own extent
 
     def as_json(self):
         return json.dumps({**asdict(self), "since": self.since.isoformat(), "until": self.until.isoformat()},
@@ -51,10 +52,8 @@ class Params:
         """The same window one period earlier: the "changed since the previous period" view compares with it."""
         step = {"month": 1, "quarter": 3}.get(self.period)
         if step:
-            return Params(add_months(self.since, -step), add_months(self.until, -step), self.period, self.cell_m,
-                          self.kinds, self.alpha, self.fdr)
-        return Params(self.since - timedelta(days=7), self.until - timedelta(days=7), self.period, self.cell_m,
-                      self.kinds, self.alpha, self.fdr)
+            return replace(self, since=add_months(self.since, -step), until=add_months(self.until, -step))
+        return replace(self, since=self.since - timedelta(days=7), until=self.until - timedelta(days=7))
 
 
 @dataclass
@@ -69,6 +68,7 @@ class Result:
     events: int = 0
     vague: dict = field(default_factory=dict)
     truncated: int = 0  # cells left off the map beyond MAX_CELLS
+    outside: int = 0  # events outside the analysed area
     seconds: float = 0.0
     computed_at: str = ""
     stale: bool = False  # newer data exist and are being analysed
@@ -77,10 +77,11 @@ class Result:
         return {(cell["ix"], cell["iy"]): cell for cell in self.cells}
 
 
-def default_params(today, period="month", cell_m=250, kinds=None, months=24):
+def default_params(today, period="month", cell_m=250, kinds=None, months=24, area=()):
     """The two years up to the end of the current month, every kind of event."""
     until = add_months(date(today.year, today.month, 1), 1)
-    return Params(add_months(until, -months), until, period, cell_m, tuple(sorted(kinds or events.sources())))
+    return Params(add_months(until, -months), until, period, cell_m, tuple(sorted(kinds or events.sources())),
+                  area=tuple(area))
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def params_from_json(text):
     values = json.loads(text)
     return Params(since=date.fromisoformat(values["since"]), until=date.fromisoformat(values["until"]),
                   period=values["period"], cell_m=values["cell_m"], kinds=tuple(values["kinds"]),
-                  alpha=values["alpha"], fdr=values["fdr"])
+                  alpha=values["alpha"], fdr=values["fdr"], area=tuple(values.get("area", ())))
 
 
 def compute(params, version=0):
@@ -173,9 +174,15 @@ def compute(params, version=0):
     if not len(located) or not starts:
         return result
     x, y = analysis.to_grid(located.lat, located.lon)
+    bounds = (x.min(), y.min(), x.max() + params.cell_m / 2, y.max() + params.cell_m / 2)
+    if params.area:
+        south, west, north, east = params.area
+        corners_x, corners_y = analysis.to_grid([south, south, north, north], [west, east, west, east])
+        bounds = (corners_x.min(), corners_y.min(), corners_x.max(), corners_y.max())
+        inside = (x >= bounds[0]) & (x < bounds[2]) & (y >= bounds[1]) & (y < bounds[3])
+        result.outside = int((~inside).sum())
     # Bounds on the multiples of the cell size, so the same place is the same cell (ix, iy) in every window.
-    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=params.cell_m,
-                               bounds=(x.min(), y.min(), x.max() + params.cell_m / 2, y.max() + params.cell_m / 2),
+    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=params.cell_m, bounds=bounds,
                                weights=located.weight)
     found = analysis.emerging_hotspots(cube, alpha=params.alpha, fdr=params.fdr)
     totals = cube.counts.sum(axis=0)

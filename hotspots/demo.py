@@ -13,8 +13,8 @@ from core.timeutil import add_months, london_today, utcnow
 from hotspots import analysis
 from hotspots.concerns import CONCERN_TYPES, LocationOfConcern
 
-# Eastbrook, the demo town: a fictional town placed on open country in the English Midlands.
-CENTRE = (53.0, -1.5)
+# Eastbrook, the demo town (fictional), where the other demo records are placed too.
+CENTRE = (53.735, -1.885)
 MONTHS = 24
 BACKGROUND_PER_MONTH = 40
 SPREAD_M = 2000

@@ -1,5 +1,6 @@
 """The hotspot map pages: the map (records for police and specialists, aggregated cells for everyone else), a
 printable map for meeting packs, a cell's records, and locations of concern."""
+from dataclasses import replace
 from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -21,6 +22,7 @@ from hotspots.forms import VIEWS, ConcernForm, MapFilterForm
 bp = Blueprint("maps", __name__, url_prefix="/hotspots")
 
 nav_link("maps.hotspot_map", "Hotspots")
+nav_link("maps.concerns", "Concerns")
 
 
 def _params(form):
@@ -35,15 +37,15 @@ def _params(form):
     months = form.months.data if valid and form.months.data else 24
     chosen = tuple(sorted(kind for kind in (form.kinds.data or []) if kind in kinds)) or tuple(sorted(kinds))
     params = cells.default_params(until, period=form.period.data if valid else "month",
-                                  cell_m=form.cell_m.data if valid else 250, kinds=chosen, months=months)
-    if valid and form.fdr.data:
-        params = cells.Params(params.since, params.until, params.period, params.cell_m, params.kinds,
-                              params.alpha, True)
-    return params
+                                  cell_m=form.cell_m.data if valid else 250, kinds=chosen, months=months,
+                                  area=current_app.config["HOTSPOT_AREA"])
+    return replace(params, fdr=bool(valid and form.fdr.data))
 
 
 def _analysis(form, user):
     params = _params(form)
+    if not form.until.data:
+        form.until.data = f"{add_months(params.until, -1):%Y-%m}"
     result = cells.hotspot_cells(params)
     previous = cells.hotspot_cells(params.previous()) if form.view.data == "changed" else None
     shown = presenting.shown_cells(result, user, previous)
@@ -57,9 +59,15 @@ def hotspot_map():
     form = MapFilterForm(request.args, kinds=source_labels())
     params, result, shown = _analysis(form, user)
     detail = presenting.sees_detail(user)
+    labels = dict(CATEGORIES)
+    if wants_csv():
+        return csv_response("hotspot-cells", ["cell_x", "cell_y", "cell_m", "category", "label", "was", "events",
+                                              "gi_z_last_period", "gi_p_last_period", "centre_lat", "centre_lon"],
+                            shown, lambda c: [c["ix"], c["iy"], params.cell_m, c["category"], labels[c["category"]],
+                                              c.get("was", ""), c["count_text"], c["z"], c["p"],
+                                              *presenting.centre(c)])
     folium_map, assets = maps.new_map(current_app.config["TILE_URL"], current_app.config["TILE_ATTRIBUTION"],
                                       centre=current_app.config["MAP_CENTRE"])
-    labels = dict(CATEGORIES)
     maps.add_cells(folium_map, shown, labels, detail)
     layer_counts = {}
     if detail:

@@ -93,8 +93,9 @@ def _unserved(name):
 
 def new_map(tile_url, tile_attribution, centre=(53.0, -1.5), zoom=13):
     assets = local_assets()
-    folium_map = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True,
-                            prefer_canvas=False)
+    folium_map = folium.Map(location=list(centre), zoom_start=zoom, tiles=None, control_scale=True)
+    # On the map itself (folium gives max_zoom only to tiles): clustering needs one even with no tiles.
+    folium_map.options["maxZoom"] = 19
     _localise(folium_map, assets)
     if tile_url:
         folium.TileLayer(tiles=tile_url, attr=tile_attribution, name="Map", max_zoom=19).add_to(folium_map)

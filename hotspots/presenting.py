@@ -45,11 +45,13 @@ def shown_cells(result, user, previous=None):
         keys = [key for key in now if before.get(key, {}).get("category", "none") != now[key]["category"]]
         keys += [key for key in before if key not in now]  # cells that stopped being anything
     for key in keys:
-        cell = dict(now.get(key) or {**before[key], "category": "none", "count": 0, "z": 0.0, "p": 1.0})
-        suppressed = not detail and cell["count"] < threshold()
-        cell["count_text"] = count_text(cell["count"], detail)
-        if suppressed:
-            cell["count"] = None
+        if key in now:
+            cell = dict(now[key])
+            cell["count_text"] = count_text(cell["count"], detail)
+            if not detail and cell["count"] < threshold():
+                cell["count"] = None
+        else:  # no longer a hot or cold spot: its count is not part of this analysis
+            cell = {**before[key], "category": "none", "count": None, "count_text": "—", "z": 0.0, "p": 1.0}
         if before is not None:
             cell["was"] = before.get(key, {}).get("category", "none")
         if detail:
@@ -57,6 +59,12 @@ def shown_cells(result, user, previous=None):
                                     "Records in this cell</a>")
         cells.append(cell)
     return cells
+
+
+def centre(cell):
+    """(lat, lon) of a cell's centre, to 5 decimals."""
+    lons, lats = zip(*cell["polygon"][:4])
+    return round(sum(lats) / 4, 5), round(sum(lons) / 4, 5)
 
 
 def category_counts(cells):
@@ -107,7 +115,8 @@ def aggregate_only(shown):
         cell.pop("records_link", None)
         if cell["count"] is not None and cell["count"] < threshold():
             cell["count"] = None
-        cell["count_text"] = count_text(cell["count"] if cell["count"] is not None else 0, detail=False)
+        if cell["count_text"] != "—":
+            cell["count_text"] = count_text(cell["count"] if cell["count"] is not None else 0, detail=False)
         cells.append(cell)
     return cells
 
