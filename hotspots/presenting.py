@@ -4,6 +4,8 @@ specialists see beside the cells (premises, an intelligence heat layer, the doma
 
 Every function here takes the reader and applies the rule; the pages and the API both call them.
 """
+from collections import Counter
+
 from flask import current_app, url_for
 from peewee import JOIN, fn
 
@@ -141,3 +143,17 @@ def intelligence_in(box, user):
 def concerns_in(box):
     return _inside(LocationOfConcern.select().order_by(LocationOfConcern.occurred_at.desc()), LocationOfConcern,
                    box)
+
+
+def changes_between(start, end, area=()):
+    """How the cells' categories moved between the analysis of the two years up to start's month and that up to
+    end's month: [(now, was, number of cells)], most cells first. Categories only: nothing a partner may not see."""
+    before = hotspot_cells.hotspot_cells(hotspot_cells.default_params(start, area=area)).by_index()
+    now = hotspot_cells.hotspot_cells(hotspot_cells.default_params(end, area=area)).by_index()
+    moves = Counter()
+    for key in set(before) | set(now):
+        was = before.get(key, {}).get("category", "none")
+        current = now.get(key, {}).get("category", "none")
+        if was != current:
+            moves[(current, was)] += 1
+    return sorted(((now, was, count) for (now, was), count in moves.items()), key=lambda move: -move[2])

@@ -293,3 +293,20 @@ def test_intelligence_with_a_place_and_premises_named_in_it_are_events(app, worl
         located = events.load(("intelligence", "premises"), utcnow() - timedelta(days=30), utcnow())
     assert sorted(located.kind.tolist()) == ["intelligence", "premises", "premises"]
     assert premises.lat in located.lat.tolist()
+
+
+def test_the_meeting_pack_says_how_the_cells_changed_since_the_last_meeting(app, client, world, log_in):
+    from disruption.meetings import Meeting, MeetingAttendance
+
+    add_events(demo_rows(today()), world["partner_org"])
+    constable = world["constable"]
+    held = datetime.now() - timedelta(hours=2)
+    for when in (held - timedelta(days=62), held):
+        meeting = Meeting.create(title="Exploitation subgroup", held_at=when, organisation=world["police"],
+                                 chair_name="Chair", chair_organisation=world["police"], created_by=constable)
+        MeetingAttendance.create(meeting=meeting, organisation=world["police"])
+    log_in(constable)
+    page = client.get(f"/meetings/{meeting.id}/pack").get_data(as_text=True)
+    section = page.split("2. Hotspots: new and changed")[1].split("3. Open actions")[0]
+    assert "New hot spot" in section and "No pattern" in section
+    assert "Printable map of the changes" in section
