@@ -27,6 +27,7 @@ LATLON = "EPSG:4326"  # WGS 84, what geocoders and Leaflet speak
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 PERIODS = ("week", "month", "quarter")
+MAX_GRID_CELLS = 4_000_000  # per period: 500 km x 500 km at 250 m
 
 # Every category a cell can have, in the order a legend lists them, with its label in users' words. The full
 # definitions are in emerging_hotspots()'s docstring.
@@ -115,9 +116,10 @@ def period_starts(times, period="month", since=None, until=None):
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    times = times if isinstance(times, np.ndarray) else list(times)
-    if len(times) and not isinstance(times, np.ndarray):
-        _days(times[0])  # refuses a timezone-aware first time, the likely mistake
+    if not isinstance(times, np.ndarray):
+        times = list(times)
+        if times:
+            _days(times[0])  # refuses a timezone-aware first time, the likely mistake
     days = _days(times).reshape(-1)
     ordinals = _ordinals(days, period)
     first_day = _days(since) if since is not None else None
@@ -127,7 +129,7 @@ def period_starts(times, period="month", since=None, until=None):
     if not days.size and (first_day is None or last_day is None):
         return np.zeros(0, dtype=np.int64), []
     first = _ordinals(first_day, period) if first_day is not None else ordinals.min()
-    last = _ordinals(last_day, period) if last_day is not None else ordinals.max()
+    last = _ordinals(last_day, period) if last_day is not None else max(ordinals.max(), first)
     index = ordinals - first
     outside = np.zeros(days.shape, dtype=bool)
     if first_day is not None:
@@ -186,11 +188,12 @@ class Cube:
         return np.stack([lats, lons], axis=-1).reshape(xs.shape + (2,))
 
 
-def _grid_edges(low, high, cell_m, snap_high):
-    """The first edge at or below `low`, and the number of cells up to `high` (included when snap_high is
-    'after', as for the events' own extent; up to the first edge at or above it when 'ceil', as for bounds)."""
+def _grid_edges(low, high, cell_m, include_high):
+    """The grid's first edge, the multiple of `cell_m` at or below `low`, and how many cells it takes to reach
+    `high`: to include it when include_high (the events' own extent, so the last event has a cell), else up to
+    the first multiple at or above it (bounds)."""
     origin = np.floor(low / cell_m) * cell_m
-    if snap_high == "after":
+    if include_high:
         cells = int(np.floor((high - origin) / cell_m)) + 1
     else:
         cells = max(int(np.ceil((high - origin) / cell_m)), 1)
@@ -202,8 +205,9 @@ def bin_events(x, y, period_index, n_periods, cell_m=250, bounds=None, weights=N
 
     `x`, `y` are projected metres (to_grid()), `period_index` each event's period (period_starts(); -1 leaves an
     event out). `bounds` is (xmin, ymin, xmax, ymax) in the same metres, widened outwards to whole cells on the
-    multiples of `cell_m` so that grids of different requests line up; None takes the events' own extent the same
-    way. `weights` gives each event a weight instead of 1 (the counts are then floats).
+    multiples of `cell_m` so that grids of different requests line up; events on or beyond the widened east or
+    north edge are outside. None takes the events' own extent, widened the same way. `weights` gives each event
+    a weight instead of 1 (the counts are then floats). A grid of more than MAX_GRID_CELLS cells is refused.
     """
     x = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(y, dtype=float).reshape(-1)
@@ -223,14 +227,17 @@ def bin_events(x, y, period_index, n_periods, cell_m=250, bounds=None, weights=N
             counts = np.zeros((n_periods, 0, 0), dtype=float if weights is not None else np.int64)
             return Cube(counts, 0.0, 0.0, float(cell_m), crs, dropped=int(x.size))
         kept_x, kept_y = x[keep], y[keep]
-        x0, cols = _grid_edges(kept_x.min(), kept_x.max(), cell_m, "after")
-        y0, rows = _grid_edges(kept_y.min(), kept_y.max(), cell_m, "after")
+        x0, cols = _grid_edges(kept_x.min(), kept_x.max(), cell_m, include_high=True)
+        y0, rows = _grid_edges(kept_y.min(), kept_y.max(), cell_m, include_high=True)
     else:
         xmin, ymin, xmax, ymax = bounds
         if xmax < xmin or ymax < ymin:
             raise ValueError("bounds must be (xmin, ymin, xmax, ymax)")
-        x0, cols = _grid_edges(xmin, xmax, cell_m, "ceil")
-        y0, rows = _grid_edges(ymin, ymax, cell_m, "ceil")
+        x0, cols = _grid_edges(xmin, xmax, cell_m, include_high=False)
+        y0, rows = _grid_edges(ymin, ymax, cell_m, include_high=False)
+    if rows * cols > MAX_GRID_CELLS:
+        # One far-off point (a mistyped location) would otherwise ask for a grid the size of the country.
+        raise ValueError(f"{rows:,} x {cols:,} cells is more than {MAX_GRID_CELLS:,}: give bounds or larger cells")
 
     with np.errstate(invalid="ignore"):  # NaN coordinates are already out of `keep`
         col = np.floor((x - x0) / cell_m)
