@@ -108,11 +108,11 @@ def generate():
 # --- the analysis ----------------------------------------------------------------------------------------------
 
 def analyse(lats, lons, times):
-    """The whole analysis, as the hotspot map would run it."""
+    """The whole analysis, as the hotspot map would run it, with what each stage made (to time them apart)."""
     x, y = analysis.to_grid(lats, lons)
     period_index, starts = analysis.period_starts(times, "month", since=SINCE, until=UNTIL)
     cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=CELL_M)
-    return cube, analysis.emerging_hotspots(cube, radius=RADIUS, alpha=ALPHA)
+    return (x, y, period_index, starts), cube, analysis.emerging_hotspots(cube, radius=RADIUS, alpha=ALPHA)
 
 
 def median_seconds(call, runs=RUNS):
@@ -126,10 +126,7 @@ def median_seconds(call, runs=RUNS):
 
 
 def time_stages(lats, lons, times):
-    x, y = analysis.to_grid(lats, lons)
-    period_index, starts = analysis.period_starts(times, "month", since=SINCE, until=UNTIL)
-    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=CELL_M)
-    z = analysis.gi_star(cube.counts, RADIUS)
+    (x, y, period_index, starts), cube, result = analyse(lats, lons, times)
     stages = [
         ("projection to British National Grid (`to_grid`)", lambda: analysis.to_grid(lats, lons)),
         ("periods (`period_starts`, month)",
@@ -137,7 +134,7 @@ def time_stages(lats, lons, times):
         (f"binning into {CELL_M} m cells (`bin_events`)",
          lambda: analysis.bin_events(x, y, period_index, len(starts), cell_m=CELL_M)),
         (f"Gi* for all {len(starts)} periods (`gi_star`)", lambda: analysis.gi_star(cube.counts, RADIUS)),
-        ("Mann-Kendall of every cell (`mann_kendall`)", lambda: analysis.mann_kendall(z, axis=0)),
+        ("Mann-Kendall of every cell (`mann_kendall`)", lambda: analysis.mann_kendall(result.z, axis=0)),
         ("`emerging_hotspots`: Gi*, p-values, trend test, categories",
          lambda: analysis.emerging_hotspots(cube, radius=RADIUS, alpha=ALPHA)),
         ("`emerging_hotspots` with `fdr=True`",
@@ -149,7 +146,7 @@ def time_stages(lats, lons, times):
         print(f"  {label:64} median {figures[-1][1] * 1000:8.1f} ms")
     total = median_seconds(lambda: analyse(lats, lons, times))
     print(f"  {'whole analysis':64} median {total[0] * 1000:8.1f} ms")
-    return figures, total, cube
+    return figures, total, cube, result
 
 
 # --- the naive map -----------------------------------------------------------------------------------------------
@@ -178,8 +175,7 @@ def run():
     started = time.perf_counter()
     lats, lons, times, parts = generate()
     print(f"Generated {lats.size:,} events in {time.perf_counter() - started:.1f} s")
-    figures, total, cube = time_stages(lats, lons, times)
-    _, result = analyse(lats, lons, times)
+    figures, total, cube, result = time_stages(lats, lons, times)
 
     found = {name: int((result.category == name).sum()) for name in analysis.CATEGORIES}
     checks = []

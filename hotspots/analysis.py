@@ -459,7 +459,8 @@ def emerging_hotspots(cube, radius=1, alpha=0.05, fdr=False):
     So a cell's state in the final period comes first: a long-time hot spot that is a cold spot now is
     oscillating_cold, not historical; and a 90%-hot cell that is not hot in the final period is historical, not
     persistent (Esri's historical describes exactly that cell; sfdep calls it persistent when its trend is not
-    significant).
+    significant). Like ArcGIS Pro, sporadic needs a hot final period; sfdep (and the older ArcMap wording) also
+    call a cell sporadic that was hot on and off but is not now, which is none here.
     """
     counts = np.asarray(cube.counts if isinstance(cube, Cube) else cube)
     if counts.ndim != 3:
