@@ -21,12 +21,13 @@ from functools import lru_cache
 
 import numpy as np
 from pyproj import Transformer
-from scipy import stats
+from scipy import special, stats
 
 LATLON = "EPSG:4326"  # WGS 84, what geocoders and Leaflet speak
 BRITISH_NATIONAL_GRID = "EPSG:27700"
 
 PERIODS = ("week", "month", "quarter")
+MAX_GRID_CELLS = 4_000_000  # per period: 500 km x 500 km at 250 m
 
 # Every category a cell can have, in the order a legend lists them, with its label in users' words. The full
 # definitions are in emerging_hotspots()'s docstring.
@@ -115,9 +116,10 @@ def period_starts(times, period="month", since=None, until=None):
     """
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    times = times if isinstance(times, np.ndarray) else list(times)
-    if len(times) and not isinstance(times, np.ndarray):
-        _days(times[0])  # refuses a timezone-aware first time, the likely mistake
+    if not isinstance(times, np.ndarray):
+        times = list(times)
+        if times:
+            _days(times[0])  # refuses a timezone-aware first time, the likely mistake
     days = _days(times).reshape(-1)
     ordinals = _ordinals(days, period)
     first_day = _days(since) if since is not None else None
@@ -127,7 +129,7 @@ def period_starts(times, period="month", since=None, until=None):
     if not days.size and (first_day is None or last_day is None):
         return np.zeros(0, dtype=np.int64), []
     first = _ordinals(first_day, period) if first_day is not None else ordinals.min()
-    last = _ordinals(last_day, period) if last_day is not None else ordinals.max()
+    last = _ordinals(last_day, period) if last_day is not None else max(ordinals.max(), first)
     index = ordinals - first
     outside = np.zeros(days.shape, dtype=bool)
     if first_day is not None:
@@ -186,11 +188,12 @@ class Cube:
         return np.stack([lats, lons], axis=-1).reshape(xs.shape + (2,))
 
 
-def _grid_edges(low, high, cell_m, snap_high):
-    """The first edge at or below `low`, and the number of cells up to `high` (included when snap_high is
-    'after', as for the events' own extent; up to the first edge at or above it when 'ceil', as for bounds)."""
+def _grid_edges(low, high, cell_m, include_high):
+    """The grid's first edge, the multiple of `cell_m` at or below `low`, and how many cells it takes to reach
+    `high`: to include it when include_high (the events' own extent, so the last event has a cell), else up to
+    the first multiple at or above it (bounds)."""
     origin = np.floor(low / cell_m) * cell_m
-    if snap_high == "after":
+    if include_high:
         cells = int(np.floor((high - origin) / cell_m)) + 1
     else:
         cells = max(int(np.ceil((high - origin) / cell_m)), 1)
@@ -202,8 +205,9 @@ def bin_events(x, y, period_index, n_periods, cell_m=250, bounds=None, weights=N
 
     `x`, `y` are projected metres (to_grid()), `period_index` each event's period (period_starts(); -1 leaves an
     event out). `bounds` is (xmin, ymin, xmax, ymax) in the same metres, widened outwards to whole cells on the
-    multiples of `cell_m` so that grids of different requests line up; None takes the events' own extent the same
-    way. `weights` gives each event a weight instead of 1 (the counts are then floats).
+    multiples of `cell_m` so that grids of different requests line up; events on or beyond the widened east or
+    north edge are outside. None takes the events' own extent, widened the same way. `weights` gives each event
+    a weight instead of 1 (the counts are then floats). A grid of more than MAX_GRID_CELLS cells is refused.
     """
     x = np.asarray(x, dtype=float).reshape(-1)
     y = np.asarray(y, dtype=float).reshape(-1)
@@ -223,22 +227,26 @@ def bin_events(x, y, period_index, n_periods, cell_m=250, bounds=None, weights=N
             counts = np.zeros((n_periods, 0, 0), dtype=float if weights is not None else np.int64)
             return Cube(counts, 0.0, 0.0, float(cell_m), crs, dropped=int(x.size))
         kept_x, kept_y = x[keep], y[keep]
-        x0, cols = _grid_edges(kept_x.min(), kept_x.max(), cell_m, "after")
-        y0, rows = _grid_edges(kept_y.min(), kept_y.max(), cell_m, "after")
+        x0, cols = _grid_edges(kept_x.min(), kept_x.max(), cell_m, include_high=True)
+        y0, rows = _grid_edges(kept_y.min(), kept_y.max(), cell_m, include_high=True)
     else:
         xmin, ymin, xmax, ymax = bounds
         if xmax < xmin or ymax < ymin:
             raise ValueError("bounds must be (xmin, ymin, xmax, ymax)")
-        x0, cols = _grid_edges(xmin, xmax, cell_m, "ceil")
-        y0, rows = _grid_edges(ymin, ymax, cell_m, "ceil")
+        x0, cols = _grid_edges(xmin, xmax, cell_m, include_high=False)
+        y0, rows = _grid_edges(ymin, ymax, cell_m, include_high=False)
+    if rows * cols > MAX_GRID_CELLS:
+        # One far-off point (a mistyped location) would otherwise ask for a grid the size of the country.
+        raise ValueError(f"{rows:,} x {cols:,} cells is more than {MAX_GRID_CELLS:,}: give bounds or larger cells")
 
     with np.errstate(invalid="ignore"):  # NaN coordinates are already out of `keep`
         col = np.floor((x - x0) / cell_m)
         row = np.floor((y - y0) / cell_m)
     keep &= (col >= 0) & (col < cols) & (row >= 0) & (row < rows)
-    flat = (period_index[keep] * rows + row[keep].astype(np.int64)) * cols + col[keep].astype(np.int64)
-    counts = np.bincount(flat, weights=None if weights is None else weights[keep],
-                         minlength=n_periods * rows * cols).reshape(n_periods, rows, cols)
+    cells = n_periods * rows * cols
+    # Events left out go to one extra bin past the end, which is then cut off: cheaper than selecting the rest.
+    flat = np.where(keep, (period_index * rows + row) * cols + col, cells).astype(np.int64)
+    counts = np.bincount(flat, weights=weights, minlength=cells + 1)[:cells].reshape(n_periods, rows, cols)
     return Cube(counts, x0, y0, float(cell_m), crs, dropped=int(x.size - keep.sum()))
 
 
@@ -306,10 +314,26 @@ def gi_star(counts, radius=1):
 
 def two_sided_p(z):
     """The two-sided p-value of standard normal z-scores."""
-    return 2 * stats.norm.sf(np.abs(z))
+    # special.ndtr is the normal CDF that stats.norm.sf calls, without its argument checks (half the time).
+    return 2 * special.ndtr(-np.abs(z))
 
 
 # --- Mann-Kendall ----------------------------------------------------------------------------------------------
+
+def _tie_term(ordered):
+    """sum over the groups of t equal values of t(t - 1)(2t + 5), for each sorted column. A value's group size is
+    its run's last index - first index + 1, so summing (t - 1)(2t + 5) over the values gives the sum over groups."""
+    n = ordered.shape[0]
+    position = np.arange(n)[:, None]
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[1:] = ordered[1:] != ordered[:-1]
+    ends = np.ones(ordered.shape, dtype=bool)
+    ends[:-1] = starts[1:]
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=0)
+    last = np.minimum.accumulate(np.where(ends, position, n - 1)[::-1], axis=0)[::-1]
+    t = last - first + 1
+    return ((t - 1) * (2 * t + 5)).sum(axis=0)
+
 
 def mann_kendall(series, axis=0):
     """The Mann-Kendall trend test of every series along `axis` at once: (S, z, p).
@@ -329,18 +353,12 @@ def mann_kendall(series, axis=0):
         later, earlier = values[lag:], values[:-lag]
         s += (later > earlier).sum(axis=0) - (later < earlier).sum(axis=0)
 
-    # Tie groups: in each sorted series, every value's group size t is its run's last index - first index + 1;
-    # summing (t - 1)(2t + 5) over the values sums t(t - 1)(2t + 5) over the groups.
-    ordered = np.sort(values, axis=0)
-    position = np.arange(n).reshape((n,) + (1,) * (values.ndim - 1))
-    starts = np.ones(values.shape, dtype=bool)
-    starts[1:] = ordered[1:] != ordered[:-1]
-    ends = np.ones(values.shape, dtype=bool)
-    ends[:-1] = starts[1:]
-    first = np.maximum.accumulate(np.where(starts, position, 0), axis=0)
-    last = np.minimum.accumulate(np.where(ends, position, n - 1)[::-1], axis=0)[::-1]
-    t = last - first + 1
-    ties = ((t - 1) * (2 * t + 5)).sum(axis=0)
+    # Ties are rare in z-scores, so the group sizes are counted only in the series that have one.
+    ordered = np.sort(values.reshape(n, -1), axis=0)
+    tied = np.flatnonzero((ordered[1:] == ordered[:-1]).any(axis=0))
+    ties = np.zeros(ordered.shape[1], dtype=np.int64)
+    ties[tied] = _tie_term(ordered[:, tied])
+    ties = ties.reshape(s.shape)
     variance = (n * (n - 1) * (2 * n + 5) - ties) / 18
 
     corrected = s - np.sign(s)
@@ -441,7 +459,8 @@ def emerging_hotspots(cube, radius=1, alpha=0.05, fdr=False):
     So a cell's state in the final period comes first: a long-time hot spot that is a cold spot now is
     oscillating_cold, not historical; and a 90%-hot cell that is not hot in the final period is historical, not
     persistent (Esri's historical describes exactly that cell; sfdep calls it persistent when its trend is not
-    significant).
+    significant). Like ArcGIS Pro, sporadic needs a hot final period; sfdep (and the older ArcMap wording) also
+    call a cell sporadic that was hot on and off but is not now, which is none here.
     """
     counts = np.asarray(cube.counts if isinstance(cube, Cube) else cube)
     if counts.ndim != 3:

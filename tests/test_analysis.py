@@ -291,6 +291,9 @@ def test_period_starts_leaves_out_events_outside_since_and_until():
     index, starts = period_starts(times, "month", since=date(2025, 1, 15), until=date(2025, 6, 10))
     assert index.tolist() == [-1, 0, 5, -1]  # both ends included
     assert len(starts) == 6
+    # Only since, and nothing after it: one empty period, not none.
+    index, starts = period_starts([date(2024, 12, 1)], since=date(2025, 1, 1))
+    assert index.tolist() == [-1] and starts == [date(2025, 1, 1)]
 
 
 def test_period_starts_without_since_and_until_spans_the_events():
@@ -379,3 +382,11 @@ def test_cell_polygons_come_back_to_their_corners():
     shoelace = (lons[:, :-1] * lats[:, 1:] - lons[:, 1:] * lats[:, :-1]).sum(axis=1)
     assert (shoelace > 0).all()  # anticlockwise, as GeoJSON wants outer rings
     assert 53.47 < rings[..., 0].min() and rings[..., 0].max() < 53.49
+
+
+def test_a_far_off_point_does_not_make_a_country_sized_grid():
+    with pytest.raises(ValueError, match="give bounds"):
+        bin_events([400_000.0, 1_200_000.0], [300_000.0, 1_200_000.0], [0, 0], 1)
+    cube = bin_events([400_000.0, 1_200_000.0], [300_000.0, 1_200_000.0], [0, 0], 1,
+                      bounds=(399_000, 299_000, 401_000, 301_000))
+    assert cube.counts.sum() == 1 and cube.dropped == 1
