@@ -69,6 +69,7 @@ class Result:
     vague: dict = field(default_factory=dict)
     truncated: int = 0  # cells left off the map beyond MAX_CELLS
     outside: int = 0  # events outside the analysed area
+    problem: str = ""  # why there are no cells, when the data could not be analysed
     seconds: float = 0.0
     computed_at: str = ""
     stale: bool = False  # newer data exist and are being analysed
@@ -182,8 +183,13 @@ def compute(params, version=0):
         inside = (x >= bounds[0]) & (x < bounds[2]) & (y >= bounds[1]) & (y < bounds[3])
         result.outside = int((~inside).sum())
     # Bounds on the multiples of the cell size, so the same place is the same cell (ix, iy) in every window.
-    cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=params.cell_m, bounds=bounds,
-                               weights=located.weight)
+    try:
+        cube = analysis.bin_events(x, y, period_index, len(starts), cell_m=params.cell_m, bounds=bounds,
+                                   weights=located.weight)
+    except ValueError:  # a grid too large to hold: a far-off (perhaps mistaken) location
+        result.problem = (f"The located events are spread over too large an area for cells of {params.cell_m} m. "
+                          "Choose larger cells, or ask an administrator to set HOTSPOT_AREA to the area to analyse.")
+        return result
     found = analysis.emerging_hotspots(cube, alpha=params.alpha, fdr=params.fdr)
     totals = cube.counts.sum(axis=0)
     rows, cols = np.nonzero(found.category != "none")

@@ -310,3 +310,11 @@ def test_the_meeting_pack_says_how_the_cells_changed_since_the_last_meeting(app,
     section = page.split("2. Hotspots: new and changed")[1].split("3. Open actions")[0]
     assert "New hot spot" in section and "No pattern" in section
     assert "Printable map of the changes" in section
+
+
+def test_one_far_off_location_gives_a_clear_message_not_an_error(app, client, world, log_in):
+    add_events(demo_rows(today())[:200] + [(57.5, -4.2, utcnow() - timedelta(days=3))], world["partner_org"])
+    log_in(world["constable"])
+    response = client.get("/hotspots?cell_m=100")
+    assert response.status_code == 200
+    assert "too large an area for cells of 100 m" in response.get_data(as_text=True)
