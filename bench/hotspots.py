@@ -217,9 +217,9 @@ def run():
         f"Goal: the whole analysis under {GOAL_S:.0f} s: {met} ({total[0] * 1000:,.0f} ms). Projecting a million "
         "points through PROJ's datum shift (WGS 84 to OSGB36, then Transverse Mercator) is most of it and grows "
         "with the events; periods, binning and `emerging_hotspots` together take "
-        f"{(figures[1][1] + figures[2][1] + figures[5][1]) * 1000:,.0f} ms, and from binning on the cost grows "
-        "with the cells and periods, not the events. The stages are timed apart, so on a shared machine their "
-        "sum need not match the end-to-end figure.",
+        f"{(figures[1][1] + figures[2][1] + figures[5][1]) * 1000:,.0f} ms, and `emerging_hotspots` grows with the "
+        "cells and periods, not the events. The stages are timed apart, so on a shared machine their sum need "
+        "not match the end-to-end figure.",
         "",
         "What it found: the category of the cell at each cluster's centre, and how many cells fell in each "
         "category.",
