@@ -4,7 +4,7 @@ from flask import url_for
 from peewee import JOIN, Value, fn
 
 from disruption.models import DisruptionAction, Operation, OperationTarget
-from hotspots.events import event_source
+from hotspots.events import columns, event_source
 from hotspots.layers import marker_layer
 from records.models import Premises
 
@@ -12,9 +12,8 @@ from records.models import Premises
 @event_source("action", "Disruption actions", tables=("disruption_action", "operation_target", "premises"))
 def action_points(since, until):
     action, target = DisruptionAction, OperationTarget
-    return (action.select(fn.COALESCE(target.lat, Premises.lat), fn.COALESCE(target.lon, Premises.lon),
-                          action.created_at, Value(1),
-                          fn.COALESCE(Premises.location_precision, Value("manual")))
+    return (action.select(*columns(fn.COALESCE(target.lat, Premises.lat), fn.COALESCE(target.lon, Premises.lon),
+                                   action.created_at, fn.COALESCE(Premises.location_precision, Value("manual"))))
             .join(target).join(Premises, JOIN.LEFT_OUTER, on=(target.premises == Premises.id))
             .where(fn.COALESCE(target.lat, Premises.lat).is_null(False)
                    & (action.created_at >= since) & (action.created_at < until)))

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from peewee import IntegerField
+from peewee import IntegerField, Value
 
-from core.db import BaseModel, db
+from core.db import BaseModel, db, is_sqlite
 
 # Locations this vague would make a hotspot out of a town centre; they are counted apart, never binned.
 VAGUE_PRECISIONS = ("locality",)
@@ -19,7 +19,8 @@ VAGUE_PRECISIONS = ("locality",)
 
 @dataclass(frozen=True)
 class EventSource:
-    """One kind of event: `points(since, until)` is a query of (lat, lon, occurred_at, weight, precision) rows."""
+    """One kind of event: `points(since, until)` is a query of rows with the columns lat, lon, occurred_at,
+    weight and precision (aliased so), for events with since <= occurred_at < until."""
 
     kind: str
     label: str
@@ -37,6 +38,12 @@ def event_source(kind, label, tables):
         return points
 
     return register
+
+
+def columns(lat, lon, occurred_at, precision, weight=1):
+    """The columns an event source selects, named as load() reads them."""
+    return (lat.alias("lat"), lon.alias("lon"), occurred_at.alias("occurred_at"), Value(weight).alias("weight"),
+            precision.alias("precision"))
 
 
 def sources():
@@ -74,21 +81,28 @@ class Events:
 
 
 def load(kinds, since, until):
-    """Every located event of the given kinds with since <= occurred_at < until (naive UTC datetimes)."""
+    """Every located event of the given kinds with since <= occurred_at < until (naive UTC datetimes).
+
+    The database hands back numbers only (times as seconds since 1970, vagueness as 0 or 1), so a million events
+    become arrays without a Python object per value."""
     lat, lon, at, weight, kind_of, vague = [], [], [], [], [], {}
+    epoch = ("CAST(strftime('%s', occurred_at) AS INTEGER)" if is_sqlite()
+             else "CAST(EXTRACT(EPOCH FROM occurred_at) AS BIGINT)")
+    vague_list = ", ".join(f"'{precision}'" for precision in VAGUE_PRECISIONS)
     for kind in kinds:
-        cursor = db.execute(_sources[kind].points(since, until))
-        rows = cursor.fetchall()
-        kept = [row for row in rows if row[4] not in VAGUE_PRECISIONS and row[0] is not None]
-        vague[kind] = len(rows) - len(kept)
-        if not kept:
-            continue
-        columns = list(zip(*kept))
-        lat.append(np.asarray(columns[0], dtype=float))
-        lon.append(np.asarray(columns[1], dtype=float))
-        at.append(np.array([_as_datetime(value) for value in columns[2]], dtype="datetime64[s]"))
-        weight.append(np.asarray(columns[3], dtype=float))
-        kind_of.append(np.full(len(kept), kind))
+        sql, params = _sources[kind].points(since, until).sql()
+        rows = db.execute_sql(
+            f"SELECT lat, lon, {epoch}, weight, CASE WHEN precision IN ({vague_list}) THEN 1 ELSE 0 END "
+            f"FROM ({sql}) AS events WHERE lat IS NOT NULL AND lon IS NOT NULL", params).fetchall()
+        values = np.array(rows, dtype=float).reshape(-1, 5)
+        keep = values[:, 4] == 0
+        vague[kind] = int((~keep).sum())
+        values = values[keep]
+        lat.append(values[:, 0])
+        lon.append(values[:, 1])
+        at.append(values[:, 2].astype(np.int64).astype("datetime64[s]"))
+        weight.append(values[:, 3])
+        kind_of.append(np.full(len(values), kind))
     if not lat:
         empty = np.array([], dtype=float)
         return Events(empty, empty, np.array([], dtype="datetime64[s]"), empty, np.array([], dtype=str), vague)
@@ -118,10 +132,3 @@ def _last_sunday(year, month):
     last_day = next_month - np.timedelta64(1, "D")
     weekday = (last_day.astype(np.int64) + 3) % 7  # 0 is Monday (1970-01-01 was a Thursday)
     return (last_day - np.timedelta64(int((weekday - 6) % 7), "D")).astype("datetime64[s]") + np.timedelta64(3600, "s")
-
-
-def _as_datetime(value):
-    """SQLite hands back datetimes as text, PostgreSQL as datetime (or date for date columns)."""
-    if isinstance(value, str):
-        return np.datetime64(value[:19].replace(" ", "T"))
-    return np.datetime64(value, "s")

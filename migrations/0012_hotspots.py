@@ -42,7 +42,7 @@ def up(migrator, db):
 
     class LocationOfConcern(Model):
         type = CharField(max_length=30)
-        occurred_at = DateTimeField(index=True)
+        occurred_at = DateTimeField()
         place_description = CharField(max_length=200, default='')
         address = CharField(max_length=300, default='')
         postcode = CharField(max_length=8, null=True)
@@ -56,9 +56,13 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'location_of_concern'
+            indexes = ((('occurred_at', 'lat', 'lon', 'location_precision'), False),)
 
     db.create_tables([HotspotDataVersion, LocationOfConcern])
     db.execute_sql("INSERT INTO hotspot_data_version (id, version) VALUES (1, 0)")
+    # Covering indexes for the analysis's read of a window of located events.
+    migrator.migrate(migrator.add_index('intelligence_entry', ('occurred_at', 'lat', 'lon', 'location_precision'),
+                                        name='intelligence_entry_located'))
     bump = "UPDATE hotspot_data_version SET version = version + 1 WHERE id = 1"
     if isinstance(db, PostgresqlDatabase):
         db.execute_sql("CREATE FUNCTION hotspot_version_bump() RETURNS trigger LANGUAGE plpgsql AS "
@@ -82,5 +86,6 @@ def down(migrator, db):
         for table in EVENT_TABLES:
             for operation in ("insert", "update", "delete"):
                 db.execute_sql(f"DROP TRIGGER {_trigger_name(table)}_{operation}")
+    migrator.migrate(migrator.drop_index('intelligence_entry', 'intelligence_entry_located'))
     migrator.migrate(migrator.drop_table('location_of_concern'))
     migrator.migrate(migrator.drop_table('hotspot_data_version'))

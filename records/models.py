@@ -182,6 +182,11 @@ class IntelligenceEntry(BaseModel):
         return f"Intelligence {self.id} ({self.grading})"
 
 
+# Covers the hotspot analysis's read of a window of located entries (hotspots/sources.py).
+IntelligenceEntry.add_index(IntelligenceEntry.occurred_at, IntelligenceEntry.lat, IntelligenceEntry.lon,
+                            IntelligenceEntry.location_precision, name="intelligence_entry_located")
+
+
 class IntelligenceRecipient(BaseModel):
     """An organisation a C-coded entry's handling conditions allow to read it."""
 
