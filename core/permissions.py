@@ -18,9 +18,10 @@ STAFF = frozenset({"police", "specialist", "licensing_officer"})
 MEMBERS = frozenset({"police", "specialist", "licensing_officer", "partner", "manager"})
 
 RULES = {
-    # core: sign-in, home, health, static files
+    # core: sign-in, home, health, static files (Leaflet is a public library file)
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
+    "core.leaflet_asset": PUBLIC,
     "core.health": PUBLIC,
     "core.login": PUBLIC,
     "core.logout": LOGGED_IN,
@@ -117,8 +118,7 @@ RULES = {
     # disruption: tactics, operations, actions (disruption/)
     # Police and specialists plan operations, targets and actions and rule tactics out; licensing officers see the
     # operations their authority leads or owns an action in and move on the actions it owns (views check both);
-    # admins keep the catalogue; partners never see any of it. Leaflet is a public library file.
-    "disruption.leaflet_asset": PUBLIC,
+    # admins keep the catalogue; partners never see any of it.
     "disruption.tactics": STAFF | ADMIN,
     "disruption.tactic_new": ADMIN,
     "disruption.tactic_edit": ADMIN,

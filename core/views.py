@@ -1,8 +1,9 @@
-"""Signing in and out, the home page, the user's own password, and the health check."""
+"""Signing in and out, the home page, the user's own password, the health check, and the Leaflet files maps use."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from xstatic.pkg import leaflet
 
 from core import auth, home
 from core.db import db
@@ -79,3 +80,9 @@ def health():
         checks["redis"] = f"error: {type(error).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if healthy else "unhealthy", **checks), 200 if healthy else 503
+
+
+@bp.route("/assets/leaflet/<path:asset>")
+def leaflet_asset(asset):
+    """Serve Leaflet from the installed xstatic package: never a CDN, never a copy in the repository."""
+    return send_from_directory(leaflet.BASE_DIR, asset, max_age=86400)

@@ -61,7 +61,7 @@ def route_subjects(app, user=None, other=None):
     licensing.update(disruption_subjects(user, subject, person, vehicle, premises))
     licensing.update(meeting_subjects(subject, recipient))
     licensing.update(intelligence_subjects(subject, person, vehicle, premises))
-    return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
+    return {"asset": "leaflet.js", "user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
             "followup_id": followup.id, "person_id": person.id, "vehicle_id": vehicle.id,
             "premises_id": premises.id, **licensing}
 
