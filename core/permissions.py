@@ -150,6 +150,15 @@ RULES = {
     "meetings.meeting_pack": STAFF,
     "dashboard.dashboard": MANAGERS,
     # -- end meetings
+    # hotspots: geocoding (hotspots/locations.py, geocoding_views.py)
+    # Police and specialists see the records no geocoder could place and place them by hand (the views show only
+    # the records each may see: intelligence under its handling code); only admins switch the online geocoder on.
+    "geocoding.needs_location": CASEWORK,
+    "geocoding.place": CASEWORK,
+    "geocoding.place_open": CASEWORK,
+    "geocoding.place_save": CASEWORK,
+    "geocoding.geocoder": ADMIN,
+    # -- end hotspots: geocoding
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
     "api.organisations": LOGGED_IN,
