@@ -56,7 +56,8 @@ class Locatable:
     """A kind of record that can be geocoded. visible(user) and open(user) return queries of the model: the
     records user may see, and those whose address user may read without giving a reason (default: every record,
     and the visible ones). read(record, user, reason) audits opening one record's address; listed(ids, user, where)
-    audits a list that shows these records' addresses."""
+    audits a list that shows these records' addresses. names are more fields a search of the list matches (the
+    address and postcode always are)."""
 
     kind: str
     model: type
@@ -70,6 +71,7 @@ class Locatable:
     open: Callable | None = None
     read: Callable | None = None
     listed: Callable | None = None
+    names: tuple = ()
 
     def query(self, record):
         """What the chain is asked for this record."""
@@ -102,12 +104,13 @@ _registry = {}
 
 
 def register_locatable(kind, model, *, noun, address, postcode=None, uprn=None, title=str, url=None, visible=None,
-                       open=None, read=None, listed=None):
+                       open=None, read=None, listed=None, names=()):
     """Declare model as locatable under kind ("premises"); see Locatable. Returns the Locatable."""
     missing = [name for name in SLOT if name not in model._meta.fields]
     if missing:
         raise TypeError(f"{model.__name__} has no location slot: add {', '.join(missing)}.")
-    _registry[kind] = Locatable(kind, model, noun, address, postcode, uprn, title, url, visible, open, read, listed)
+    _registry[kind] = Locatable(kind, model, noun, address, postcode, uprn, title, url, visible, open, read, listed,
+                                tuple(names))
     return _registry[kind]
 
 
@@ -173,23 +176,22 @@ def _enqueue_after_commit(refs):
 
 
 def enqueue(refs):
-    """Queue a job per (kind, record id). With Redis unreachable, or no app to reach it through (a script writing
-    records directly), the requests are left due for the next sweep."""
+    """Queue a job per (kind, record id); returns how many. With Redis unreachable, or no app to reach it through (a
+    script writing records directly), the requests are left due for the next sweep instead."""
     refs = list(dict.fromkeys(refs))
     if not refs:
         return 0
-    try:
-        if not has_app_context():
-            raise RedisError("no application context to reach Redis through")
-        queue(QUEUE).enqueue_many([Queue.prepare_data(JOB, ref, timeout=300, result_ttl=0) for ref in refs])
-    except RedisError as error:
-        log.warning("Could not queue geocoding of %s records (%s); the sweep will", len(refs), error)
-        for kind in {kind for kind, _ in refs}:
-            LocationTask.update(next_attempt_at=utcnow()).where(
-                (LocationTask.record_type == kind) & (LocationTask.status == "waiting")
-                & LocationTask.record_id.in_([record_id for k, record_id in refs if k == kind])).execute()
-        return 0
-    return len(refs)
+    if has_app_context():
+        try:
+            queue(QUEUE).enqueue_many([Queue.prepare_data(JOB, ref, timeout=300, result_ttl=0) for ref in refs])
+            return len(refs)
+        except RedisError as error:
+            log.warning("Could not queue geocoding of %s records (%s); the sweep will", len(refs), error)
+    for kind in {kind for kind, _ in refs}:
+        LocationTask.update(next_attempt_at=utcnow()).where(
+            (LocationTask.record_type == kind) & (LocationTask.status == "waiting")
+            & LocationTask.record_id.in_([record_id for other, record_id in refs if other == kind])).execute()
+    return 0
 
 
 # -- the background work -----------------------------------------------------------------------------------------
@@ -340,9 +342,8 @@ def needs_location(user, q=None, kind=None, status=None):
                      & LocationTask.record_id.in_(entry.visible_to(user).select(entry.model.id)))
         if q:
             term = q.strip()
-            fields = [entry.address] + ([entry.postcode] if entry.postcode is not None else [])
-            name = getattr(entry.model, "name", None)
-            match = reduce(or_, [field.contains(term) for field in fields + ([name] if name else [])])
+            fields = [entry.address, *([entry.postcode] if entry.postcode is not None else []), *entry.names]
+            match = reduce(or_, [field.contains(term) for field in fields])
             if entry.postcode is not None:
                 match |= entry.postcode == normalise.postcode(term)
             condition &= LocationTask.record_id.in_(entry.open_to(user).where(match).select(entry.model.id))
@@ -376,7 +377,8 @@ def describe(tasks, user, where):
 
 register_locatable(
     "premises", Premises, noun="premises", address=Premises.address, postcode=Premises.postcode,
-    title=lambda premises: premises.name, url=lambda premises: links.record_url("premises", premises.id))
+    names=(Premises.name,), title=lambda premises: premises.name,
+    url=lambda premises: links.record_url("premises", premises.id))
 
 register_locatable(
     "intelligence", IntelligenceEntry, noun="intelligence entry", address=IntelligenceEntry.place_address,

@@ -111,7 +111,8 @@ def test_a_changed_row_updates_its_entry_and_a_row_without_a_uprn_keeps_the_one_
 def test_a_uprn_is_given_to_the_entry_with_its_address_and_never_to_another(app, runner, tmp_path):
     run(runner, write(tmp_path, GOOD))
     adopted = run(runner, write(tmp_path, "uprn,address,postcode,lat,lon\n"
-                                          "200000000016,16 Eastgate Parade Eastbrook,EB1 4QT,53.7425,-1.8897\n", "a.csv"))
+                                          "200000000016,16 Eastgate Parade Eastbrook,EB1 4QT,53.7425,-1.8897\n",
+                                "a.csv"))
     assert "1 updated" in adopted.output
     assert GazetteerAddress.get(GazetteerAddress.uprn == "200000000016").address_key == "16 eastgate parade eastbrook"
     clash = run(runner, write(tmp_path, "uprn,address,postcode,lat,lon\n"
