@@ -123,7 +123,7 @@ def parse_row(line, cells):
     uprn = (cells.get("uprn") or "").strip()
     if uprn:
         if uprn.isdigit() and len(uprn) <= 12:
-            row.uprn = uprn.lstrip("0") or "0"
+            row.uprn = geocoding.normal_uprn(uprn)
         else:
             row.fail("uprn", f"'{uprn}' is not a UPRN: up to 12 digits.")
     row.address = " ".join((cells.get("address") or "").split())

@@ -66,6 +66,12 @@ def in_uk(lat, lon):
     return lat is not None and lon is not None and UK_LAT[0] <= lat <= UK_LAT[1] and UK_LON[0] <= lon <= UK_LON[1]
 
 
+def normal_uprn(text):
+    """A UPRN as stored: its digits without leading zeros ("000100012345" -> "100012345"), or None."""
+    digits = str(text or "").strip()
+    return (digits.lstrip("0") or "0") if digits else None
+
+
 def address_key(address, postcode=None):
     """The form addresses are matched in: lower case, letters and digits only, road words spelled out, and without
     the postcode or the country ("14, Eastgate Pde., EB1 4QT" -> "14 eastgate parade")."""
@@ -103,7 +109,7 @@ class AddressQuery:
 
     def __post_init__(self):
         object.__setattr__(self, "postcode", normalise.postcode(self.postcode) if self.postcode else None)
-        object.__setattr__(self, "uprn", str(self.uprn).strip() if self.uprn else None)
+        object.__setattr__(self, "uprn", normal_uprn(self.uprn))
 
     @property
     def key(self):

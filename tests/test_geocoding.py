@@ -122,6 +122,7 @@ def test_addresses_are_matched_without_case_punctuation_road_abbreviations_postc
     assert address_key("14 EASTGATE PARADE  EASTBROOK") == "14 eastgate parade eastbrook"
     assert address_key("Flat 2 & 3, St Mary's Rd") == "flat 2 and 3 street mary s road"
     assert AddressQuery.of("2 Station Yard, Eastbrook, eb2 7lx").postcode == "EB2 7LX"
+    assert AddressQuery(uprn=" 000010012345").uprn == "10012345"  # as the gazetteer import stores it
 
 
 def test_the_chain_tries_uprn_then_address_in_postcode_then_postcode_centroid(app, gazetteer):
