@@ -1,16 +1,16 @@
-"""Signing in and out, the home page, the user's own password, and the health check."""
+"""Signing in and out, the home page, the user's own password, the health check, and the browser libraries maps use."""
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import folium
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from xstatic.pkg import leaflet, leaflet_markercluster
 
 from core import auth, home
 from core.db import db
 from core.forms import ChangePasswordForm, LoginForm
 from core.queue import redis
-from xstatic.pkg import leaflet, leaflet_markercluster
 
 bp = Blueprint("core", __name__)
 

@@ -11,6 +11,7 @@ from core.db import BaseModel, db
 from core.errors import Invalid
 from core.models import Organisation, User
 from core.timeutil import utcnow
+from hotspots import geocoding, locations
 from records.normalise import postcode as normal_postcode
 from records.normalise import postcode_problem
 
@@ -21,8 +22,6 @@ CONCERN_TYPES = {
     "adults_of_concern": "Adults of concern seen gathering here",
     "other": "Other concern about this place",
 }
-# The UK and its waters, roughly: a click or a typed point outside is a mistake.
-UK_BOUNDS = {"lat": (49.8, 60.9), "lon": (-8.7, 1.9)}
 
 
 class LocationOfConcern(BaseModel):
@@ -59,12 +58,9 @@ def point_problems(lat, lon):
         return {}
     if lat is None or lon is None:
         return {"lat" if lat is None else "lon": "Give both latitude and longitude, or click the map."}
-    problems = {}
-    for name, value in (("lat", lat), ("lon", lon)):
-        low, high = UK_BOUNDS[name]
-        if not low <= value <= high:
-            problems[name] = f"That point is outside the UK ({name} between {low} and {high})."
-    return problems
+    if not geocoding.in_uk(lat, lon):
+        return {"lat": f"That point is outside the United Kingdom ({geocoding.UK_BOUNDS_TEXT})."}
+    return {}
 
 
 def log_concern(user, *, type, occurred_at, place_description="", address="", postcode=None, lat=None, lon=None):
@@ -88,6 +84,15 @@ def log_concern(user, *, type, occurred_at, place_description="", address="", po
             type=type, occurred_at=occurred_at, place_description=(place_description or "").strip()[:200],
             address=(address or "").strip()[:300], postcode=normal_postcode(postcode) if postcode else None,
             lat=lat, lon=lon, location_precision="manual" if lat is not None else None,
-            location_source="map" if lat is not None else None, organisation=user.organisation_id, created_by=user)
+            location_source="manual" if lat is not None else None, organisation=user.organisation_id,
+            created_by=user)
         audit.record("location_of_concern.create", concern, user=user)
+        if lat is None:
+            locations.request_location(concern)  # geocoded in the background once this commits
     return concern
+
+
+locations.register_locatable(
+    "concern", LocationOfConcern, noun="location of concern", address=LocationOfConcern.address,
+    postcode=LocationOfConcern.postcode, names=(LocationOfConcern.place_description,),
+    title=lambda concern: f"{concern.type_label} ({concern.place_description or 'no description'})")

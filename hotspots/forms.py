@@ -1,7 +1,8 @@
-"""Forms for the hotspot maps' filters and for logging a location of concern."""
+"""Forms for the hotspot maps' filters, logging a location of concern, placing a record on the map by hand, and the
+administrator's online-geocoder switch."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FloatField, IntegerField, SelectField, SelectMultipleField,
-                     StringField, SubmitField)
+from wtforms import (BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, SelectField,
+                     SelectMultipleField, StringField, SubmitField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from core.forms import choices
@@ -9,6 +10,30 @@ from hotspots.cells import CELL_SIZES, PERIODS
 from hotspots.concerns import CONCERN_TYPES
 from records.models import PREMISES_TYPES
 from records.normalise import postcode_problem
+
+
+class Coordinate(FloatField):
+    """Degrees as a number; anything else is refused with a message that says what to give."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Give a number of degrees, for example 53.7431, or click the map.") from None
+
+
+class PlaceForm(FlaskForm):
+    # The checks (inside the United Kingdom) are locations.place_problems, applied by locations.place().
+    lat = Coordinate("Latitude", validators=[Optional()])
+    lon = Coordinate("Longitude", validators=[Optional()])
+    reason = HiddenField()  # the reason given to open a C-coded entry, for the audit if the page is shown again
+    submit = SubmitField("Save this location")
+
+
+class GeocoderSwitchForm(FlaskForm):
+    online = BooleanField("Send addresses the gazetteer does not know to the online geocoder")
+    submit = SubmitField("Save")
+
 
 VIEWS = {"categories": "Every category", "changed": "Changed since the previous period"}
 
@@ -53,8 +78,8 @@ class ConcernForm(FlaskForm):
                                                 "name or anything that could identify a young person or anyone else.")
     address = StringField("Address", validators=[Optional(), Length(max=300)])
     postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
-    lat = FloatField("Latitude", validators=[Optional()])
-    lon = FloatField("Longitude", validators=[Optional()])
+    lat = Coordinate("Latitude", validators=[Optional()])
+    lon = Coordinate("Longitude", validators=[Optional()])
     submit = SubmitField("Log this location")
 
     def validate_postcode(self, field):

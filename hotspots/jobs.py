@@ -1,5 +1,10 @@
-"""What rq runs for hotspots (jobs take plain values, never models)."""
-from hotspots import cells
+"""What rq runs for hotspots (jobs take ids and plain values, never model objects)."""
+from hotspots import cells, locations
+
+
+def locate(record_type, record_id):
+    """Geocode one record; running it twice has the effect of running it once. Returns what happened."""
+    return locations.locate_record(record_type, record_id)
 
 
 def refresh_cells(params_json):

@@ -4,6 +4,7 @@ from helpers import KIND_OF_ROLE
 from test_disruption import disruption_subjects
 from test_duties import duty_subjects
 from test_hotspots import hotspot_subjects
+from test_geocoding import geocoding_subjects
 from test_intelligence import intelligence_subjects
 from test_meetings import meeting_subjects
 
@@ -63,6 +64,7 @@ def route_subjects(app, user=None, other=None):
     licensing.update(meeting_subjects(subject, recipient))
     licensing.update(intelligence_subjects(subject, person, vehicle, premises))
     licensing.update(hotspot_subjects(recipient))
+    licensing.update(geocoding_subjects(premises))
     return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
             "followup_id": followup.id, "person_id": person.id, "vehicle_id": vehicle.id,
             "premises_id": premises.id, **licensing}
