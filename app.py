@@ -20,7 +20,6 @@ from followups import periodic_check
 from followups import demo as followups_demo  # noqa: F401  registers its demo records with seed-demo
 from followups import views as followups_views
 from hotspots import api as hotspots_api
-from hotspots import demo as hotspots_demo  # noqa: F401  registers the demo locations of concern
 from hotspots import map_views as hotspot_map_views
 from hotspots import sources as hotspot_sources  # noqa: F401  registers intelligence, premises and concerns as events
 from licensing import api as licensing_api
@@ -34,6 +33,7 @@ from licensing import workflow as licensing_workflow  # noqa: F401  registers it
 from hotspots import geocoding_views, locations as hotspots_locations
 from records import api as records_api
 from records import demo as records_demo  # noqa: F401  registers demo intelligence (after the licensing demo)
+from hotspots import demo as hotspots_demo  # noqa: F401, I001  the gazetteer and hotspots, after every other demo
 from records import metrics as records_metrics  # noqa: F401  registers its dashboard metric
 from records import views as records_views
 

@@ -1,5 +1,7 @@
-"""Demo hotspots: two years of fictional locations of concern around the demo town, shaped so the demo map shows
-a new, an intensifying, a persistent, a diminishing and a historical hot spot over a scattered background.
+"""Demo hotspots: a small gazetteer of the fictional town of Eastbrook, and two years of fictional locations of
+concern around it, shaped so the demo map shows a new, an intensifying, a persistent, a diminishing and a
+historical hot spot over a scattered background. The demo's premises and intelligence are then located through
+the gazetteer, as any record would be.
 
 Places and times only, as every location of concern: no names, no descriptions of anyone.
 """
@@ -10,8 +12,9 @@ import numpy as np
 from core.demo import demo_seeder
 from core.models import Organisation, User
 from core.timeutil import add_months, london_today, utcnow
-from hotspots import analysis
+from hotspots import analysis, gazetteer, locations
 from hotspots.concerns import CONCERN_TYPES, LocationOfConcern
+from hotspots.models import GazetteerAddress, LocationTask
 
 # Eastbrook, the demo town (fictional), where the other demo records are placed too.
 CENTRE = (53.735, -1.885)
@@ -27,6 +30,36 @@ PATTERNS = {
     "historical": (900, -700, lambda m: 10 if m < MONTHS - 2 else 0),
 }
 SOURCE = "demo"
+
+# Eastbrook's streets: name, the postcodes of numbers 1-12 and 13-24, metres east and north of the centre where
+# the street starts, and its direction (east, north) per house number. The other demos' premises are at 14
+# Eastgate Parade (EB1 4QT) and 2 Station Yard (EB2 7LX).
+STREETS = [
+    ("Eastgate Parade", ("EB1 4QS", "EB1 4QT"), (760, 560), (8, 2)),
+    ("Station Yard", ("EB2 7LX", "EB2 7LY"), (60, 60), (6, -4)),
+    ("Mill Lane", ("EB1 2AB", "EB1 2AD"), (-950, 650), (5, 5)),
+    ("Market Street", ("EB1 1HA", "EB1 1HB"), (-300, 0), (10, 0)),
+    ("Church Road", ("EB2 3RE", "EB2 3RF"), (0, -500), (0, 9)),
+    ("Quay Street", ("EB3 5NP", "EB3 5NQ"), (-700, -820), (7, 1)),
+    ("Victoria Road", ("EB3 8GU", "EB3 8GW"), (880, -720), (-3, 6)),
+    ("Brook Close", ("EB2 9TJ", "EB2 9TL"), (300, 900), (4, -2)),
+]
+HOUSES = 24  # numbers 1 to 24 on each street
+
+
+def gazetteer_csv():
+    """The demo gazetteer as the CSV file an authority would import: uprn, address, postcode, lat, lon."""
+    centre_x, centre_y = (value[0] for value in analysis.to_grid([CENTRE[0]], [CENTRE[1]]))
+    lines = ["uprn,address,postcode,lat,lon"]
+    uprn = 990_000_000_000
+    for street, postcodes, (east, north), (step_east, step_north) in STREETS:
+        for number in range(1, HOUSES + 1):
+            x = centre_x + east + step_east * number
+            y = centre_y + north + step_north * number
+            lat, lon = (value[0] for value in analysis.from_grid([x], [y]))
+            uprn += 1
+            lines.append(f'{uprn},"{number} {street}, Eastbrook",{postcodes[number > 12]},{lat:.6f},{lon:.6f}')
+    return "\n".join(lines) + "\n"
 
 
 def demo_events(today, seed=7):
@@ -55,6 +88,15 @@ def demo_events(today, seed=7):
 
 @demo_seeder
 def seed_hotspots():
+    """The gazetteer, the locations of concern, and the demo records located (this runs after the other demos)."""
+    if not GazetteerAddress.select().exists():
+        gazetteer.import_file("eastbrook-demo-gazetteer.csv", gazetteer_csv())
+    _seed_concerns()
+    for task in LocationTask.select().where(LocationTask.status == "waiting"):
+        locations.locate_record(task.record_type, task.record_id)
+
+
+def _seed_concerns():
     if LocationOfConcern.select().where(LocationOfConcern.location_source == SOURCE).exists():
         return
     partner = Organisation.get_or_none(Organisation.name == "Eastbrook Schools Safeguarding Partnership")

@@ -318,3 +318,11 @@ def test_one_far_off_location_gives_a_clear_message_not_an_error(app, client, wo
     response = client.get("/hotspots?cell_m=100")
     assert response.status_code == 200
     assert "too large an area for cells of 100 m" in response.get_data(as_text=True)
+
+
+def test_seed_demo_locates_the_demo_premises_through_its_gazetteer(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    takeaway = Premises.get(Premises.name == "Eastgate Grill")
+    assert takeaway.location_source == "gazetteer" and takeaway.location_precision == "address"
+    located = IntelligenceEntry.select().where(IntelligenceEntry.lat.is_null(False)).count()
+    assert located == IntelligenceEntry.select().where(IntelligenceEntry.place_address != "").count() > 0

@@ -44,3 +44,21 @@ def test_partners_see_cells_and_a_legend_and_no_points(app, pages, make_user, ma
     assert page.locator(".leaflet-marker-icon").count() == 0
     assert "Secret Grill" not in page.content()
     pages.finish(page, "partner_hotspot_map")
+
+
+def test_a_partner_logs_a_location_of_concern_by_clicking_the_map(app, pages, make_user):
+    from hotspots.concerns import LocationOfConcern
+
+    partner = make_user("partner")
+    page = pages.new()
+    log_in(page, partner.email)
+    page.goto("/hotspots/concerns/new")
+    page.get_by_label("What was the concern").select_option(label="Concern reported at this place")
+    page.get_by_label("When (London time)").fill("2026-11-20T21:30")
+    page.locator("#place-map").click()
+    assert page.get_by_label("Latitude").input_value() != ""
+    page.get_by_role("button", name="Log this location").click()
+    expect(page.get_by_role("alert")).to_contain_text("Location of concern logged.")
+    concern = LocationOfConcern.get()
+    assert concern.location_precision == "manual" and 53 < concern.lat < 54.5
+    pages.finish(page, "partner_logs_a_location_of_concern")
