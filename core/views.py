@@ -1,8 +1,11 @@
-"""Signing in and out, the home page, the user's own password, and the health check."""
+"""Signing in and out, the home page, the user's own password, the health check, and the browser libraries maps use."""
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+import folium
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
+from xstatic.pkg import leaflet, leaflet_markercluster
 
 from core import auth, home
 from core.db import db
@@ -10,6 +13,14 @@ from core.forms import ChangePasswordForm, LoginForm
 from core.queue import redis
 
 bp = Blueprint("core", __name__)
+
+# Third-party browser libraries, served from the packages that install them (never a CDN, never copied here):
+# package name in the URL -> (folder, the files a page may load from it; None for the whole folder).
+ASSETS = {
+    "leaflet": (Path(leaflet.BASE_DIR), None),
+    "markercluster": (Path(leaflet_markercluster.BASE_DIR), None),
+    "folium": (Path(folium.__file__).resolve().parent / "templates", {"leaflet_heat.min.js"}),
+}
 
 
 def _safe_next(target):
@@ -79,3 +90,14 @@ def health():
         checks["redis"] = f"error: {type(error).__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return jsonify(status="ok" if healthy else "unhealthy", **checks), 200 if healthy else 503
+
+
+@bp.route("/assets/<package>/<path:filename>")
+def asset(package, filename):
+    """Serve a file of an installed browser library (Leaflet and its plugins)."""
+    if package not in ASSETS:
+        abort(404)
+    folder, allowed = ASSETS[package]
+    if allowed is not None and filename not in allowed:
+        abort(404)
+    return send_from_directory(folder, filename, max_age=86400)

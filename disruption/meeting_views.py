@@ -1,5 +1,5 @@
 """Pages for multi-agency meetings: the list, a meeting's record, its actions and their delivery, and the pack."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
@@ -15,6 +15,8 @@ from core.workdays import working_days_between
 from disruption import meetings
 from disruption.meeting_forms import ActionForm, DeliveryForm, MeetingForm
 from disruption.meetings import Meeting, MeetingAction
+from hotspots.analysis import CATEGORIES
+from hotspots.presenting import changes_between
 from licensing.models import Licence, Recommendation
 
 bp = Blueprint("meetings", __name__)
@@ -162,8 +164,8 @@ def action_deliver(action_id):
 
 @bp.route("/meetings/<int:meeting_id>/pack")
 def meeting_pack(meeting_id):
-    """Print the meeting pack: since the previous meeting, intelligence counts by area, open actions and
-    overdue recommendations (an audited read)."""
+    """Print the meeting pack: since the previous meeting, intelligence counts by area, how the hotspots changed,
+    open actions and overdue recommendations (an audited read)."""
     meeting = _readable(meeting_id)
     audit.record("meeting.pack", meeting)
     start, end, previous = meetings.pack_period(meeting, current_user)
@@ -174,7 +176,10 @@ def meeting_pack(meeting_id):
         open_actions=list(meetings.open_actions_for_pack(meeting, current_user)),
         recommendations=list(_overdue_recommendations(today)),
         all_recommendations=bool(current_user.roles & {"police", "specialist"}),
-        days_overdue=lambda due_on: working_days_between(due_on, today), generated=format_local(utcnow()))
+        days_overdue=lambda due_on: working_days_between(due_on, today), generated=format_local(utcnow()),
+        hotspot_changes=changes_between(to_local(start).date(), to_local(end).date(),
+                                        current_app.config["HOTSPOT_AREA"]),
+        hotspot_labels=dict(CATEGORIES), hotspot_until=f"{to_local(end):%Y-%m}")
 
 
 def _overdue_recommendations(today):

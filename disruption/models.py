@@ -1,7 +1,7 @@
 """The tactic catalogue, operations, their targets, disruption actions and the tactics considered per target."""
 from datetime import timedelta
 
-from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, FloatField, ForeignKeyField,
+from peewee import (JOIN, BooleanField, CharField, DateField, DateTimeField, DoubleField, ForeignKeyField,
                     IntegerField, TextField, fn)
 
 from core.db import BaseModel
@@ -138,8 +138,8 @@ class OperationTarget(BaseModel):
     person = ForeignKeyField(Person, null=True, backref="operation_targets", on_delete="RESTRICT")
     premises = ForeignKeyField(Premises, null=True, backref="operation_targets", on_delete="RESTRICT")
     vehicle = ForeignKeyField(Vehicle, null=True, backref="operation_targets", on_delete="RESTRICT")
-    lat = FloatField(null=True)
-    lon = FloatField(null=True)
+    lat = DoubleField(null=True)
+    lon = DoubleField(null=True)
     description = CharField(max_length=200, default="")
     added_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     added_at = DateTimeField(default=utcnow)

@@ -1,8 +1,7 @@
 """Pages for disruption: the tactic catalogue, operations and their board, targets, the tactics considered, actions."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
-from xstatic.pkg import leaflet
 
 from peewee import fn
 
@@ -51,12 +50,6 @@ def _visible_operation(operation_id):
 def _flash_invalid(error):
     for message in error.fields.values():
         flash(message, "danger")
-
-
-@bp.route("/disruption/assets/leaflet/<path:asset>")
-def leaflet_asset(asset):
-    """Serve Leaflet from the installed xstatic package: never a CDN, never a copy in the repository."""
-    return send_from_directory(leaflet.BASE_DIR, asset, max_age=86400)
 
 
 @home_panel("police", "specialist", "licensing_officer")

@@ -15,8 +15,6 @@ What a row does:
 A row with any error writes nothing: each row is written inside its own savepoint (holder, vehicle and licence
 together), and batches of rows commit together with the run's progress.
 """
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -24,6 +22,7 @@ from peewee import IntegrityError
 from redis.exceptions import RedisError
 
 from core import audit
+from core.csvfile import FileProblem, decode, read_rows  # noqa: F401  decode: the upload page and command use it
 from core.db import db
 from core.errors import Invalid, WorkflowError
 from core.queue import enqueue
@@ -60,75 +59,17 @@ JOB = "licensing.jobs.run_import"
 JOB_TIMEOUT = 3 * 3600
 
 
-class FileProblem(Exception):
-    """The file as a whole cannot be read: nothing in it is imported."""
-
-
 today = london_today  # a module attribute, so tests can stand on a given day
 
 
 # -- reading the file -------------------------------------------------------------------------------------
-
-def decode(data):
-    """The text of an uploaded file: UTF-8, with or without the byte-order mark spreadsheets add."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Invalid({"file": "The file is not UTF-8 text. In a spreadsheet, save it as 'CSV UTF-8'."},
-                      "The file is not UTF-8 text.") from None
-
-
-def header_problem(header):
-    """Why the header line is not the one this import reads, or None."""
-    names = [name.strip().lower() for name in header]
-    if len(names) == 1 and any(mark in names[0] for mark in ";\t|"):
-        return "The cells are not separated by commas. Save the file as CSV (comma separated), UTF-8."
-    missing = [name for name in REQUIRED_COLUMNS if name not in names]
-    unknown = [name for name in names if name and name not in COLUMNS]  # unnamed columns may stay empty
-    repeated = sorted({name for name in names if name and names.count(name) > 1})
-    problems = []
-    if missing:
-        problems.append("missing column(s): " + ", ".join(missing))
-    if unknown:
-        problems.append("unknown column(s): " + ", ".join(unknown))
-    if repeated:
-        problems.append("column(s) named twice: " + ", ".join(repeated))
-    if not problems:
-        return None
-    return (f"The header line is not right ({'; '.join(problems)}). The first line must name the columns; "
-            f"required: {', '.join(REQUIRED_COLUMNS)}; optional: {', '.join(OPTIONAL_COLUMNS)}.")
-
 
 def read_register(text):
     """The file's rows as [(line, {column: cell})]; line is where the row starts (the header is line 1).
 
     Raises FileProblem when the file as a whole is unusable.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header, rows, last_line = None, [], 0
-    try:
-        for cells in reader:
-            line, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines and rows of empty cells
-            if header is None:
-                problem = header_problem(cells)
-                if problem:
-                    raise FileProblem(problem)
-                header = [name.strip().lower() for name in cells]
-                continue
-            row = {name: cell for name, cell in zip(header, cells) if name}
-            row[""] = "".join(cell for name, cell in zip(header, cells) if not name)
-            if len(cells) > len(header):
-                row[None] = cells[len(header):]
-            rows.append((line, row))
-    except csv.Error as error:
-        raise FileProblem(f"Line {reader.line_num} cannot be read as CSV: {error}.") from None
-    if header is None:
-        raise FileProblem("The file is empty. Its first line must name the columns: " + ", ".join(COLUMNS) + ".")
-    if not rows:
-        raise FileProblem("The file has a header line but no licences under it.")
-    return rows
+    return read_rows(text, REQUIRED_COLUMNS, OPTIONAL_COLUMNS, "licences")[1]
 
 
 def parse_date(text):

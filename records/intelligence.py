@@ -13,6 +13,7 @@ from core.errors import Invalid
 from core.models import Organisation
 from core.timeutil import utcnow
 from records import normalise
+from records.signals import address_saved
 from records.models import (HANDLING_CODES, INTELLIGENCE_ASSESSMENTS, SOURCE_EVALUATIONS, IntelligenceEntry,
                             IntelligencePerson, IntelligencePremises, IntelligenceRecipient, IntelligenceVehicle,
                             Person, Premises, Vehicle)
@@ -101,6 +102,8 @@ def create_entry(user, *, text, source_evaluation, intelligence_assessment, hand
         for organisation in organisation_ids:
             IntelligenceRecipient.create(entry=entry, organisation=organisation)
         audit.record("intelligence.create", entry, user=user, reason=f"graded {entry.grading}")
+        if entry.place_address or entry.place_postcode:
+            address_saved.send(entry)  # the place is geocoded in the background once this commits
         if organisation_ids:
             audit.record("intelligence.disclose", entry, user=user, recipients=organisation_ids,
                          reason="named in the handling conditions")

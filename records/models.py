@@ -1,5 +1,5 @@
 """People, vehicles, premises and intelligence: what every agency logs (POLE: people, objects, locations, events)."""
-from peewee import CharField, DateField, DateTimeField, FloatField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import CharField, DateField, DateTimeField, DoubleField, ForeignKeyField, IntegerField, TextField, fn
 
 from core.db import BaseModel
 from core.models import Organisation, User
@@ -77,9 +77,10 @@ class Premises(BaseModel):
     type = CharField(max_length=20, index=True)
     address = TextField()
     postcode = CharField(max_length=8, null=True, index=True)  # normalised: "EB1 4QT"
-    # The location slot: empty until geocoded (or placed by hand).
-    lat = FloatField(null=True)
-    lon = FloatField(null=True)
+    # The location slot: empty until geocoded (or placed by hand). Double precision: PostgreSQL's 4-byte REAL
+    # would round a latitude to about 40 cm.
+    lat = DoubleField(null=True)
+    lon = DoubleField(null=True)
     location_precision = CharField(max_length=10, null=True)
     location_source = CharField(max_length=30, null=True)
     created_at = DateTimeField(default=utcnow)
@@ -150,8 +151,8 @@ class IntelligenceEntry(BaseModel):
     place_address = TextField(default="")
     place_postcode = CharField(max_length=8, null=True)
     # The location slot, as on Premises: empty until geocoded or placed by hand.
-    lat = FloatField(null=True)
-    lon = FloatField(null=True)
+    lat = DoubleField(null=True)
+    lon = DoubleField(null=True)
     location_precision = CharField(max_length=10, null=True)
     location_source = CharField(max_length=30, null=True)
     organisation = ForeignKeyField(Organisation, on_delete="RESTRICT")  # the originating organisation
@@ -180,6 +181,11 @@ class IntelligenceEntry(BaseModel):
 
     def __str__(self):
         return f"Intelligence {self.id} ({self.grading})"
+
+
+# Covers the hotspot analysis's read of a window of located entries (hotspots/sources.py).
+IntelligenceEntry.add_index(IntelligenceEntry.occurred_at, IntelligenceEntry.lat, IntelligenceEntry.lon,
+                            IntelligenceEntry.location_precision, name="intelligence_entry_located")
 
 
 class IntelligenceRecipient(BaseModel):

@@ -10,6 +10,7 @@ from core.db import db
 from core.errors import Invalid
 from core.timeutil import london_today
 from records import normalise
+from records.signals import address_saved
 from records.models import PREMISES_ROLES, PREMISES_TYPES, Person, PremisesPerson, Premises, Vehicle
 
 
@@ -88,7 +89,7 @@ def create_vehicle(user, registration, make=None, model=None, colour=None):
 
 
 def create_premises(user, name, type, address, postcode=None):
-    """Add premises; the location slot stays empty until they are geocoded."""
+    """Add premises; the location slot stays empty until they are geocoded (in the background: see address_saved)."""
     _refuse({"name": None if (name or "").strip() else "Give the premises' name.",
              "type": None if type in PREMISES_TYPES else "Choose a premises type.",
              "address": None if (address or "").strip() else "Give the address.",
@@ -97,6 +98,7 @@ def create_premises(user, name, type, address, postcode=None):
         premises = Premises.create(name=name.strip(), type=type, address=address.strip(),
                                    postcode=normalise.postcode(postcode) if postcode else None, created_by=user)
         audit.record("premises.create", premises, user=user)
+        address_saved.send(premises)  # geocoded in the background once this commits
     return premises
 
 

@@ -38,8 +38,7 @@ def disruption_subjects(user, subject, person, vehicle, premises):
     target = OperationTarget.create(operation=operation, kind="premises", premises=premises)
     action = DisruptionAction.create(operation=operation, target=target, tactic=tactic, owner=owner,
                                      owner_organisation=owner.organisation, due_on=date(2026, 12, 1))
-    return {"operation_id": operation.id, "target_id": target.id, "action_id": action.id, "tactic_id": tactic.id,
-            "asset": "leaflet.js"}
+    return {"operation_id": operation.id, "target_id": target.id, "action_id": action.id, "tactic_id": tactic.id}
 
 
 @pytest.fixture
@@ -314,7 +313,7 @@ def test_the_board_shows_targets_actions_by_status_an_escaped_map_and_a_timeline
     assert "leaflet.js" in page and "js/operation-map.js" in page and "<script>" not in page
     timeline = page[page.index("Timeline"):]
     assert timeline.index("19 Nov 2026") < timeline.index("20 Nov 2026") < timeline.index("20 May 2027")
-    assert client.get("/disruption/assets/leaflet/leaflet.js").status_code == 200
+    assert client.get("/assets/leaflet/leaflet.js").status_code == 200
     assert AuditEvent.select().where(AuditEvent.action == "operation.read").count() == 1
 
 

@@ -244,7 +244,7 @@ def test_the_pack_counts_intelligence_by_area_without_text_and_lists_what_is_ope
     for area, count in counts.items():
         assert f"<td>{area}</td><td class=\"text-end\">{count}</td>" in page
     assert "Carry-over action." in page and "PH-77" in page and "Suspend the licence" in page
-    assert "available once hotspot analysis exists (#6)" in page.lower()
+    assert "no hotspot cell changed in the period" in page.lower()  # no located events in this test
     assert AuditEvent.select().where((AuditEvent.action == "meeting.pack")
                                      & (AuditEvent.record_id == meeting.id)).count() == 1
 

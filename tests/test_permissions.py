@@ -3,6 +3,8 @@ import pytest
 from helpers import KIND_OF_ROLE
 from test_disruption import disruption_subjects
 from test_duties import duty_subjects
+from test_hotspots import hotspot_subjects
+from test_geocoding import geocoding_subjects
 from test_intelligence import intelligence_subjects
 from test_meetings import meeting_subjects
 
@@ -61,6 +63,8 @@ def route_subjects(app, user=None, other=None):
     licensing.update(disruption_subjects(user, subject, person, vehicle, premises))
     licensing.update(meeting_subjects(subject, recipient))
     licensing.update(intelligence_subjects(subject, person, vehicle, premises))
+    licensing.update(hotspot_subjects(recipient))
+    licensing.update(geocoding_subjects(premises))
     return {"user_id": subject.id, "organisation_id": recipient.id, "token_id": token.id,
             "followup_id": followup.id, "person_id": person.id, "vehicle_id": vehicle.id,
             "premises_id": premises.id, **licensing}
@@ -88,7 +92,7 @@ def licensing_subjects(app, user, subject, person):
             "hearing_id": hearing.id, "import_id": run.id}
 
 
-FILES = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css"}
+FILES = {"static": "app.css", "bootstrap.static": "css/bootstrap.min.css", "core.asset": "leaflet.js"}
 
 
 def url_for_rule(rule, subjects):

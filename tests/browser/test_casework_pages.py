@@ -68,3 +68,27 @@ def test_police_see_the_network_and_the_operation_map(app, pages, make_user):
     expect(page.locator(".leaflet-marker-icon, .leaflet-interactive")).not_to_have_count(0)
     expect(page.get_by_text("Harbour <b>Grill</b>").first).to_be_visible()  # escaped, shown as typed
     pages.finish(page, "police_operation_board")
+
+
+def test_police_place_premises_by_clicking_the_map(app, pages, make_user):
+    """The placing map (Leaflet): clicking a gazetteer address of the postcode fills in the point, and saving it
+    places the premises by hand."""
+    from hotspots.geocoding import address_key
+    from hotspots.models import GazetteerAddress
+
+    constable = make_user("police")
+    GazetteerAddress.create(address="5 Canal Side <b>Eastbrook</b>", address_key=address_key("5 Canal Side"),
+                            postcode="EB6 1AA", lat=53.74101, lon=-1.88702, source_file="test.csv")
+    cafe = Premises.create(name="Canal <i>Cafe</i>", type="takeaway", address="7 Canal Side", postcode="EB6 1AA")
+    page = pages.new()
+    log_in(page, constable.email)
+    page.goto(f"/locations/premises/{cafe.id}")
+    expect(page.locator("#place-map.leaflet-container")).to_be_visible()
+    page.locator("path.leaflet-interactive").first.click()  # the gazetteer address's dot
+    expect(page.get_by_label("Latitude")).to_have_value("53.741010")
+    expect(page.get_by_label("Longitude")).to_have_value("-1.887020")
+    page.get_by_role("button", name="Save this location").click()
+    expect(page.get_by_role("alert")).to_contain_text("Placed Canal <i>Cafe</i> on the map by hand.")
+    assert Premises.get_by_id(cafe.id).location == {"lat": 53.74101, "lon": -1.88702, "precision": "manual",
+                                                    "source": "manual"}
+    pages.finish(page, "police_place_premises_on_the_map")
