@@ -512,11 +512,14 @@ def intelligence_section(record_type, record, user):
     if record_type not in LINK_TABLES or not (user.roles & {"police", "specialist", "licensing_officer"}):
         return None
     # Numbered and counted in one statement, newest first (with a plain LIMIT and a count, PostgreSQL would walk
-    # every entry by date to count a hub's).
+    # every entry by date to count a hub's); only the entries shown are read whole.
     table, column = LINK_TABLES[record_type]
-    ranked, shown = numbered(entries_naming(record_type, record, user).order_by(), getattr(table, column),
+    naming = entries_naming(record_type, record, user).select(IntelligenceEntry.id.alias("entry_id"))
+    ranked, shown = numbered(naming.order_by(), getattr(table, column),
                              [IntelligenceEntry.occurred_at.desc(), IntelligenceEntry.id.desc()], SECTION_ENTRIES)
-    entries = list(IntelligenceEntry.select(SQL("*")).from_(ranked).where(shown).order_by(ranked.c.rank))
+    entries = list(IntelligenceEntry.select(IntelligenceEntry, ranked.c.total)
+                   .join(ranked, on=(ranked.c.entry_id == IntelligenceEntry.id)).where(shown)
+                   .order_by(ranked.c.rank).objects())
     rows = []
     for entry in entries:
         text = intelligence.shown_text(entry)
