@@ -35,13 +35,14 @@ from peewee import SQL, fn
 
 from core.db import is_sqlite
 from records import intelligence
-from records.models import (PREMISES_ROLES, IntelligenceEntry, IntelligencePerson, IntelligencePremises,
-                            IntelligenceVehicle, Person, Premises, PremisesPerson, Vehicle)
+from records.models import (PREMISES_ROLES, PREMISES_TYPES, IntelligenceEntry, IntelligencePerson,
+                            IntelligencePremises, IntelligenceVehicle, Person, Premises, PremisesPerson, Vehicle)
 
 MODELS = {"person": Person, "vehicle": Vehicle, "premises": Premises, "intelligence": IntelligenceEntry}
 # How many times a vehicle must be recorded at flagged premises before it is a connection (L6: repeat vehicles).
 REPEATED = 2
 TOP = 10  # connections a record's page shows of each list; "and N more" opens the rest
+SECTION_ENTRIES = 20  # rows of intelligence and of premises a record's page shows before "and N more"
 NETWORK_DEPTH = 2
 NETWORK_LIMIT = 150  # nodes; a busy neighbourhood is cut here and the page says so
 
@@ -90,8 +91,7 @@ class ConnectionList:
 
     @property
     def url(self):
-        return url_for(f"records.{self.record_type}_connections", **{f"{self.record_type}_id": self.record_id},
-                       list=self.key)
+        return list_url(self.record_type, self.record_id, self.key)
 
 
 def entries_used(lists):
@@ -103,6 +103,7 @@ def entries_used(lists):
 _sections = []
 _finders = {}  # name -> (fn, {record type: title}), in the order the page lists them
 _link_finders = []  # (fn, record types)
+_lists = {}  # name -> (fn, {record type: title}): every list the connections page can show, _finders' and more
 
 
 def record_section(order=100):
@@ -119,14 +120,18 @@ def record_sections(record_type, record, user):
 
 def connection_finder(**titles):
     def register(fn_):
-        _finders[fn_.__name__] = (fn_, titles)
+        _finders[fn_.__name__] = _lists[fn_.__name__] = (fn_, titles)
         return fn_
     return register
 
 
-def link_finder(*record_types):
+def link_finder(*record_types, **titles):
+    """titles: for record types whose page sections list these links in part, the heading of the whole list on
+    the connections page (where their "and N more" leads)."""
     def register(fn_):
         _link_finders.append((fn_, record_types))
+        if titles:
+            _lists[fn_.__name__] = (fn_, titles)
         return fn_
     return register
 
@@ -141,16 +146,20 @@ def connection_lists(record_type, record, user, limit=TOP):
 
 def connection_list(record_type, record, user, key, offset, limit):
     """Connections offset+1 to offset+limit of one of the record's lists, or None if it has no list called key."""
-    if key not in _finders or record_type not in _finders[key][1]:
+    if key not in _lists or record_type not in _lists[key][1]:
         return None
-    find, titles = _finders[key]
+    find, titles = _lists[key]
     found = find(record_type, [record.id], user, limit, offset).get(record.id, Found([], 0))
     return ConnectionList(key, titles[record_type], record_type, record.id, *found, offset=offset)
 
 
 def list_titles(record_type):
-    """(key, title) of each list of connections a record of this type has, in page order."""
-    return [(key, titles[record_type]) for key, (_, titles) in _finders.items() if record_type in titles]
+    """(key, title) of each list a record of this type has on the connections page, in page order."""
+    return [(key, titles[record_type]) for key, (_, titles) in _lists.items() if record_type in titles]
+
+
+def list_url(record_type, record_id, key):
+    return url_for(f"records.{record_type}_connections", **{f"{record_type}_id": record_id}, list=key)
 
 
 def record_url(record_type, record_id):
@@ -182,6 +191,12 @@ def first_of_each(query, record, order_by, limit, offset=0):
     selects the record as "record_id"."""
     ranked, shown = numbered(query, record, order_by, limit, offset)
     return ranked.select_from(SQL("*")).where(shown).order_by(ranked.c.record_id, ranked.c.rank).dicts()
+
+
+def label_of(field, record_id):
+    """field of the record whose id is in the column record_id, read row by row for the few rows shown: joined
+    instead, PostgreSQL may read the whole table, not knowing how few rows the numbering keeps."""
+    return field.model.select(field).where(field.model.id == record_id)
 
 
 def collect(rows, make):
@@ -266,10 +281,10 @@ def _named_with(via_type, ids, user, limit, offset):
     ranked, shown = numbered(pairs, mine_via.c.me, [fn.COUNT(SQL("*")).desc(), other.person, via], limit, offset)
     via_model = MODELS[via_type]
     via_label = via_model.name if via_type == "premises" else via_model.registration
-    return (Person.select(ranked.c.record_id, ranked.c.target_id, Person.name.alias("name"),
-                          via_label.alias("via"), ranked.c.count, ranked.c.entries, ranked.c.total)
-            .from_(ranked).join(Person, on=(Person.id == ranked.c.target_id))
-            .join(via_model, on=(via_model.id == ranked.c.via_id))
+    return (ranked.select_from(ranked.c.record_id, ranked.c.target_id,
+                               label_of(Person.name, ranked.c.target_id).alias("name"),
+                               label_of(via_label, ranked.c.via_id).alias("via"), ranked.c.count, ranked.c.entries,
+                               ranked.c.total)
             .where(shown).order_by(ranked.c.record_id, ranked.c.rank).dicts())
 
 
@@ -337,11 +352,10 @@ def vehicles_at_flagged_premises(record_type, ids, user, limit, offset=0):
                  .where(which & readable(IntelligenceVehicle.entry, user))
                  .group_by(vehicle, premises).having(fn.COUNT(SQL("*")) >= REPEATED))
     ranked, shown = numbered(sightings, mine, [fn.COUNT(SQL("*")).desc(), theirs], limit, offset)
-    rows = list(Vehicle.select(ranked.c.vehicle_id, ranked.c.premises_id, ranked.c.record_id,
-                               Vehicle.registration.alias("registration"), Premises.name.alias("premises"),
-                               ranked.c.count, ranked.c.entries, ranked.c.total)
-                .from_(ranked).join(Vehicle, on=(Vehicle.id == ranked.c.vehicle_id))
-                .join(Premises, on=(Premises.id == ranked.c.premises_id))
+    rows = list(ranked.select_from(ranked.c.vehicle_id, ranked.c.premises_id, ranked.c.record_id,
+                                   label_of(Vehicle.registration, ranked.c.vehicle_id).alias("registration"),
+                                   label_of(Premises.name, ranked.c.premises_id).alias("premises"),
+                                   ranked.c.count, ranked.c.entries, ranked.c.total)
                 .where(shown).order_by(ranked.c.record_id, ranked.c.rank).dicts())
     if record_type == "vehicle":
         flagging = flagging_entries(user, {row["premises_id"] for row in rows})
@@ -373,7 +387,7 @@ def common_owner(record_type, ids, user, limit, offset=0):
 
 # -- direct links, for the network view
 
-@link_finder("person", "premises")
+@link_finder("person", "premises", person="Premises they own or operate")
 def owners_and_operators(record_type, ids, user, limit, offset=0):
     mine, theirs = ((PremisesPerson.person, PremisesPerson.premises) if record_type == "person"
                     else (PremisesPerson.premises, PremisesPerson.person))
@@ -492,18 +506,24 @@ def network(record_type, record, user, depth=NETWORK_DEPTH, limit=NETWORK_LIMIT)
 
 @record_section(order=10)
 def premises_section(record_type, record, user):
+    """The premises a person owns or operates: the first SECTION_ENTRIES (in owners_and_operators' order, whose
+    list has the rest) and how many more."""
     if record_type != "person":
         return None
-    links = (PremisesPerson.select(PremisesPerson, Premises).join(Premises)
-             .where(PremisesPerson.person == record).order_by(Premises.name, PremisesPerson.role))
-    return Section("Premises", [(link.premises.name, url_for("records.premises", premises_id=link.premises.id),
-                                 f"{PREMISES_ROLES.get(link.role, link.role)} · {link.premises.type_label}"
-                                 + (f" · {link.premises.postcode}" if link.premises.postcode else ""))
-                                for link in links],
-                   "Not linked to any premises. Link owners and operators from the premises' page.")
-
-
-SECTION_ENTRIES = 20
+    links = (PremisesPerson.select(PremisesPerson.person.alias("record_id"), PremisesPerson.role.alias("role"),
+                                   Premises.id.alias("premises_id"), Premises.name.alias("name"),
+                                   Premises.type.alias("type"), Premises.postcode.alias("postcode"))
+             .join(Premises).where(PremisesPerson.person == record.id))
+    rows = list(first_of_each(links, PremisesPerson.person, [fn.LOWER(Premises.name), Premises.id,
+                                                             PremisesPerson.role], SECTION_ENTRIES))
+    more = rows[0]["total"] - len(rows) if rows else 0
+    return Section("Premises", [(row["name"], url_for("records.premises", premises_id=row["premises_id"]),
+                                 f"{PREMISES_ROLES.get(row['role'], row['role'])} · "
+                                 f"{PREMISES_TYPES.get(row['type'], row['type'])}"
+                                 + (f" · {row['postcode']}" if row["postcode"] else ""))
+                                for row in rows],
+                   "Not linked to any premises. Link owners and operators from the premises' page.",
+                   more=more, more_url=list_url("person", record.id, "owners_and_operators") if more else None)
 
 
 @record_section(order=30)

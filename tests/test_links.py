@@ -367,15 +367,20 @@ def test_a_record_page_costs_the_same_queries_however_much_is_linked(client, log
                 more[url.split("/")[2]] = sorted(int(n) for n in re.findall(r"and (\d+) more", html))
     assert counts["people"][0] == counts["people"][1] and counts["premises"][0] == counts["premises"][1], counts
     beyond = many - links.TOP
-    # The person: the owner co-operates and runs one more flagged premises; its Intelligence section shows 20 of
-    # its entries. The takeaway: the van is seen there too, the person drives for its operator, and 3 entries per
-    # other record name it.
+    # The person: the owner co-operates and runs one more flagged premises; its Intelligence and Premises sections
+    # show 20 of its entries and of its shops and takeaway. The takeaway: the van is seen there too, the person
+    # drives for its operator, and 3 entries per other record name it.
     assert more["people"] == sorted([beyond + 1, beyond, beyond, beyond, beyond + 1,
-                                     many - links.SECTION_ENTRIES])
+                                     many - links.SECTION_ENTRIES, many + 1 - links.SECTION_ENTRIES])
     assert more["premises"] == sorted([beyond + 1, beyond, beyond + 1, 3 * many - links.SECTION_ENTRIES])
     person = records["many"][0]
     html = client.get(f"/records/people/{person.id}").get_data(as_text=True)
     assert f'href="/intelligence?person={person.id}">and {many - links.SECTION_ENTRIES} more</a>' in html
+    # The rest of the person's premises are a list on the connections page, alphabetical as the section is.
+    rest = f"/records/people/{person.id}/connections?list=owners_and_operators"
+    assert f'href="{rest}">and {many + 1 - links.SECTION_ENTRIES} more</a>' in html
+    names = re.findall(r">(MN (?:Shop \d+|Takeaway))</a>", client.get(rest).get_data(as_text=True).split("<h2")[1])
+    assert names == sorted(names) and len(names) == many + 1
 
 
 def test_each_list_shows_its_first_few_and_the_rest_a_page_at_a_time(app, client, log_in, graph):
