@@ -5,8 +5,8 @@ from peewee import JOIN, fn
 
 from licensing.models import DRIVER_KINDS, LIVE_STATUSES, HearingInvitation, HearingLicence, Licence, PanelHearing
 from core.models import Organisation
-from records.links import (Connection, Section, collect, connection_finder, first_of_each, flagged, flagging_entries,
-                           link_finder, record_section)
+from records.links import (Connection, Section, collect, connection_finder, direct_links, first_of_each, flagged,
+                           flagging_entries, link_finder, record_section)
 from records.models import PREMISES_ROLES, Person, Premises, PremisesPerson, Vehicle
 
 
@@ -115,13 +115,11 @@ def drivers_of_flagged_operators(record_type, ids, user, limit, offset=0):
 @link_finder("person", "vehicle")
 def licensed_vehicles(record_type, ids, user, limit, offset=0):
     """A licence holder and the vehicle on the licence, for the network view."""
-    mine, theirs = ((Licence.holder, Licence.vehicle) if record_type == "person"
-                    else (Licence.vehicle, Licence.holder))
-    target, label = (Vehicle, Vehicle.registration) if record_type == "person" else (Person, Person.name)
-    rows = (Licence.select(mine.alias("record_id"), theirs.alias("target_id"), label.alias("label"),
-                           Licence.number.alias("number"))
-            .join(target, on=(target.id == theirs)).where(mine.in_(ids)))
-    other_type = "vehicle" if record_type == "person" else "person"
-    return collect(first_of_each(rows, mine, [fn.LOWER(label), theirs, Licence.number], limit, offset),
-                   lambda row: Connection("licence", row["label"], other_type, row["target_id"],
-                                          f"licence {row['number']}"))
+    if record_type == "person":
+        mine, theirs, label, other = Licence.holder, Licence.vehicle, Vehicle.registration, "vehicle"
+    else:
+        mine, theirs, label, other = Licence.vehicle, Licence.holder, Person.name, "person"
+    return direct_links(ids, mine, theirs, label, Licence.number,
+                        lambda row: Connection("licence", row["label"], other, row["target_id"],
+                                               f"licence {row['detail']}"),
+                        limit, offset)

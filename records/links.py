@@ -387,17 +387,26 @@ def common_owner(record_type, ids, user, limit, offset=0):
 
 # -- direct links, for the network view
 
+def direct_links(ids, mine, theirs, label, detail, make, limit, offset=0):
+    """Links through one table from each record of ids (its column mine) to the records of its column theirs,
+    alphabetical by their label (a field of theirs' model): {record id: Found} of make(row), row holding
+    target_id, label and detail (a column of the table)."""
+    target = label.model
+    rows = (mine.model.select(mine.alias("record_id"), theirs.alias("target_id"), label.alias("label"),
+                              detail.alias("detail"))
+            .join(target, on=(target.id == theirs)).where(mine.in_(ids)))
+    return collect(first_of_each(rows, mine, [fn.LOWER(label), theirs, detail], limit, offset), make)
+
+
 @link_finder("person", "premises", person="Premises they own or operate")
 def owners_and_operators(record_type, ids, user, limit, offset=0):
-    mine, theirs = ((PremisesPerson.person, PremisesPerson.premises) if record_type == "person"
-                    else (PremisesPerson.premises, PremisesPerson.person))
-    target, label = (Premises, Premises.name) if record_type == "person" else (Person, Person.name)
-    rows = (PremisesPerson.select(mine.alias("record_id"), theirs.alias("target_id"), label.alias("label"),
-                                  PremisesPerson.role.alias("role"))
-            .join(target, on=(target.id == theirs)).where(mine.in_(ids)))
-    other_type = "premises" if record_type == "person" else "person"
-    return collect(first_of_each(rows, mine, [fn.LOWER(label), theirs, PremisesPerson.role], limit, offset),
-                   lambda row: Connection(row["role"], row["label"], other_type, row["target_id"], row["role"]))
+    if record_type == "person":
+        mine, theirs, label, other = PremisesPerson.person, PremisesPerson.premises, Premises.name, "premises"
+    else:
+        mine, theirs, label, other = PremisesPerson.premises, PremisesPerson.person, Person.name, "person"
+    return direct_links(ids, mine, theirs, label, PremisesPerson.role,
+                        lambda row: Connection(row["detail"], row["label"], other, row["target_id"], row["detail"]),
+                        limit, offset)
 
 
 def _named_in(row):
