@@ -5,15 +5,16 @@ Packages above records (licensing, disruption) register here, so records never i
 - @record_section(order) fn(record_type, record, user) -> Section | None: a block of the record's page.
 - @connection_finder(**titles) fn(record_type, ids, user, limit, offset=0) -> {record id: Found}: one list of
   derived connections, each saying why, for the record types titles names (with the list's heading there).
-- @link_finder(*record_types) fn(...the same...): direct links (a licence on a vehicle, an owner of premises),
-  drawn in the network view but not listed as connections.
+- @link_finder(*record_types, **titles) fn(...the same...): direct links (a licence on a vehicle, an owner of
+  premises), drawn in the network view but not listed as connections; titles name the whole list on the
+  connections page where a section shows these links in part (a person's premises).
 record_type is "person", "vehicle" or "premises" (and "intelligence" for the network's entry nodes).
 
 A finder answers for many records at once, and for each gives only connections offset+1 to offset+limit in its
 order, with how many there are in all (Found): the database numbers and counts them (numbered()). So a record page
 lists the first TOP of each list with "and N more" (the rest a click away, a page at a time), the network asks for
-a whole level in one query per finder, and a record named in thousands of entries costs its page the same queries
-as any other. Lists drawn from intelligence put the strongest first (the most entries behind a connection); lists
+a whole level in one query per finder and record type, and a record named in thousands of entries costs its page
+the same queries as any other. Lists drawn from intelligence put the strongest first (the most entries behind a connection); lists
 drawn from the registers (owners, licences) are alphabetical.
 
 Anything derived from intelligence (connections, network edges and nodes, flagged premises) uses only the
