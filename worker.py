@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from app import create_app
-from core.db import db
+from core.db import db, optimize
 from core.queue import queue
 
 log = logging.getLogger("worker")
@@ -41,6 +41,8 @@ class AppWorker(SimpleWorker):
             succeeded = False
             try:
                 succeeded = super().perform_job(*args, **kwargs)
+                if succeeded:
+                    optimize()  # the connection outlives the job: an import's new rows get their statistics
                 return succeeded
             finally:
                 # The connection is kept for the next job, unless this one failed: a database

@@ -8,17 +8,18 @@ a hundred hub people and hub premises attract many more entries than the rest. P
 (records.models.PremisesPerson), some owners hold several premises, and taxi offices' owners hold operator
 licences whose drivers (and licensed vehicles, some shared by two drivers) give licensing's connection finders
 their work. The same rows are bulk-loaded into a migrated temporary SQLite file and into PostgreSQL (database
-`bench_intel` at 127.0.0.1:5432, created when missing, its public schema dropped and migrated afresh each run).
+BENCH_INTEL_DATABASE, default `bench_intel`, at 127.0.0.1:5432, created when missing, its public schema dropped and
+migrated afresh each run).
 
 Timed in process, logged in as a police officer: the person, premises and vehicle pages through Flask's test
-client (sections, connections, audit writes, a connection per request as the app opens one), and on their own
-records.links.connections() and records.links.network() (the JSON the network view draws), each for typical
-records and for the most-linked person and premises. Reported as p50/p95, the median's ratio to SELECT 1, and SQL
-statements per page. The costliest statement of each hub page is listed with its plan; then the query shapes
-proposed in the section are swapped into records.links and licensing.links for the run, checked to find the same
-connections, and the same records timed again.
+client (sections, connection lists, audit writes, a connection per request as the app opens one), each for
+typical records and for the most-linked person and premises; a hub's full list of connections, a page at a time;
+and on their own records.links.connection_lists() (what a page lists) and records.links.network() (the JSON the
+network view draws). Reported as p50/p95, the median's ratio to SELECT 1, and SQL statements per call. The
+costliest statement of each hub page is listed with its plan.
 
-BENCH_INTEL_SCALE (default 1) shrinks everything for a quick check, e.g. 0.05.
+BENCH_INTEL_SCALE (default 1) shrinks everything for a quick check, e.g. 0.05; BENCH_INTEL_DATABASE names the
+PostgreSQL database, so people sharing a server each use their own.
 Run it alone with `.venv/bin/python -m bench.intelligence` (rewrites only its section of BENCHMARKS.md).
 """
 import os
@@ -27,13 +28,11 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from unittest import mock
 
 import psycopg2
-from peewee import fn
 
 from app import create_app
 from bench.licensing import (COLOURS, FIRST_NAMES, MAKES, PLACE_ENDS, PLACE_STARTS, SURNAMES, load_postgres,
@@ -41,9 +40,8 @@ from bench.licensing import (COLOURS, FIRST_NAMES, MAKES, PLACE_ENDS, PLACE_STAR
 from core import auth
 from core.db import db, migration_runner
 from core.models import Organisation, User
-from licensing import links as licensing_links
-from licensing.models import DRIVER_KINDS, LIVE_STATUSES, Licence
-from records import intelligence, links
+from licensing.models import Licence
+from records import links
 from records.models import (IntelligenceEntry, IntelligencePerson, IntelligencePremises, IntelligenceRecipient,
                             IntelligenceVehicle, Person, Premises, PremisesPerson, Vehicle)
 
@@ -60,7 +58,7 @@ DRIVERS = round(12_000 * SCALE)
 LICENSED_VEHICLES = round(6_000 * SCALE)
 
 POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
-PG_DATABASE = "bench_intel"
+PG_DATABASE = os.environ.get("BENCH_INTEL_DATABASE", "bench_intel")
 TODAY = date(2026, 11, 23)  # fixed, so every run builds the same picture
 NOW = datetime(2026, 11, 23, 9, 0)
 
@@ -440,9 +438,14 @@ def page_call(client, kind):
     return lambda record_id: fetch(client, PAGES[kind].format(record_id))
 
 
+def list_call(client, kind, key, page):
+    return lambda record_id: fetch(client, f"{PAGES[kind].format(record_id)}/connections?list={key}&page={page}")
+
+
 def connections_call(kind, user):
+    """connection_lists() as a page asks for it; found: the connections the lists hold in all."""
     def call(record_id):
-        return len(links.connections(kind, MODELS[kind].get_by_id(record_id), user))
+        return sum(found.total for found in links.connection_lists(kind, MODELS[kind].get_by_id(record_id), user))
     return call
 
 
@@ -452,19 +455,25 @@ def network_call(kind, user):
     return call
 
 
-def measure(m, app, client, user, chosen, suffix=""):
+# A hub's longest lists, to time their second page (the first is on the record's page).
+HUB_LISTS = {"person": "named_with_premises", "premises": "drivers_of_flagged_operators"}
+
+
+def measure(m, app, client, user, chosen):
     """Every page and call, for typical records and the hubs."""
     for kind in ("person", "premises", "vehicle"):
         groups = [("typical", chosen[kind])] + ([("hub", chosen[f"{kind} hub"])] if kind != "vehicle" else [])
         for group, ids in groups:
-            m.time(f"{kind} page, {group}{suffix}", page_call(client, kind), ids)
+            m.time(f"{kind} page, {group}", page_call(client, kind), ids)
+    for kind, key in HUB_LISTS.items():
+        m.time(f"{kind} hub's {key}, page 2", list_call(client, kind, key, 2), chosen[f"{kind} hub"])
     with app.test_request_context("/"), db.connection_context():
         for kind in ("person", "premises"):
             for group, ids in (("typical", chosen[kind]), ("hub", chosen[f"{kind} hub"])):
-                m.time(f"{kind} connections(), {group}{suffix}", connections_call(kind, user), ids)
+                m.time(f"{kind} connection_lists(), {group}", connections_call(kind, user), ids)
         for kind in ("person", "premises"):
             for group, ids in (("typical", chosen[kind]), ("hub", chosen[f"{kind} hub"])):
-                m.time(f"{kind} network(), {group}{suffix}", network_call(kind, user), ids)
+                m.time(f"{kind} network(), {group}", network_call(kind, user), ids)
 
 
 def slowest(app, client, statements, backend, paths, top=1):
@@ -507,173 +516,6 @@ def explain(sql, params, backend):
     return "\n".join(row[0] for row in rows)
 
 
-# --- the proposals, applied ad hoc --------------------------------------------------------------------
-#
-# records/links.py tests visibility with `entry IN (every entry the user may read)` and flagging with
-# `premises IN (every flagged premises)`. PostgreSQL turns those into semi-joins; SQLite lists the whole subquery
-# first (a scan of every entry, with the handling-code test on each) in every statement that uses them. The same
-# tests written as EXISTS probes of the one entry or premises at hand are index look-ups on both. And _gather()
-# de-duplicates in a list, which is quadratic in the connections a hub has.
-
-def readable(entry_column, user):
-    """`entry_column IN links.visible_ids(user)` as a probe of that one entry."""
-    return fn.EXISTS(intelligence.readable_without_reason(user).where(IntelligenceEntry.id == entry_column))
-
-
-def flagging(link, user):
-    """`link.entry IN (the graded entries user reads)`, as links._flagging(user) has it, probing one entry."""
-    graded = intelligence.readable_without_reason(user).where(IntelligenceEntry.intelligence_assessment != "E")
-    return fn.EXISTS(graded.where(IntelligenceEntry.id == link.entry))
-
-
-def flagged(premises_column, user):
-    """`premises_column IN links.flagged_premises(user)` as a probe of those premises."""
-    link = IntelligencePremises.alias("flag_link")
-    return fn.EXISTS(link.select(link.id).where((link.premises == premises_column) & flagging(link, user)))
-
-
-def proposed_co_named(record_type, record, other_type, via_type, user):
-    """links._co_named with readable() in place of `IN visible_ids(user)`."""
-    mine, my_column = links.LINK_TABLES[record_type]
-    via, via_column = links.LINK_TABLES[via_type]
-    vias = (via.select(getattr(via, via_column))
-            .join(mine, on=(mine.entry == via.entry))
-            .where((getattr(mine, my_column) == record.id) & readable(via.entry, user)))
-    other, other_column = links.LINK_TABLES[other_type]
-    other = other.alias("other_link")
-    via_b = via.alias("via_link")
-    rows = (other.select(getattr(other, other_column), getattr(via_b, via_column), other.entry)
-            .join(via_b, on=(via_b.entry == other.entry))
-            .where(getattr(via_b, via_column).in_(vias) & readable(other.entry, user)
-                   & (getattr(other, other_column) != record.id)).distinct().tuples())
-    found = {}
-    for other_id, via_id, entry_id in rows:
-        found.setdefault((other_id, via_id), set()).add(entry_id)
-    return found
-
-
-def proposed_flagging_entries(user, premises_ids):
-    """links.flagging_entries with flagging() in place of links._flagging(user)."""
-    found = {}
-    if premises_ids:
-        for premises_id, entry_id in (IntelligencePremises.select(IntelligencePremises.premises,
-                                                                  IntelligencePremises.entry)
-                                      .where(flagging(IntelligencePremises, user)
-                                             & IntelligencePremises.premises.in_(list(premises_ids)))
-                                      .tuples()):
-            found.setdefault(premises_id, []).append(entry_id)
-    return found
-
-
-def proposed_repeat_sightings(user, vehicle_id=None, premises_id=None):
-    """links.repeat_sightings with readable() and flagged() in place of the two IN subqueries."""
-    query = (IntelligenceVehicle.select(IntelligenceVehicle.vehicle, IntelligencePremises.premises,
-                                        IntelligenceVehicle.entry)
-             .join(IntelligencePremises, on=(IntelligencePremises.entry == IntelligenceVehicle.entry))
-             .where(readable(IntelligenceVehicle.entry, user) & flagged(IntelligencePremises.premises, user))
-             .distinct())
-    if vehicle_id:
-        query = query.where(IntelligenceVehicle.vehicle == vehicle_id)
-    if premises_id:
-        query = query.where(IntelligencePremises.premises == premises_id)
-    sightings = {}
-    for vehicle, premises, entry_id in query.tuples():
-        sightings.setdefault((vehicle, premises), set()).add(entry_id)
-    repeated = {key: entries for key, entries in sightings.items() if len(entries) >= links.REPEATED}
-    flagging_of = proposed_flagging_entries(user, {premises for _, premises in repeated})
-    return [(vehicle, premises, len(entries), tuple(sorted(entries | set(flagging_of.get(premises, ())))))
-            for (vehicle, premises), entries in sorted(repeated.items())]
-
-
-def proposed_operator_drivers(user):
-    """licensing.links._operator_drivers with flagged(Premises.id) in place of `IN flagged_premises(user)`."""
-    operator = Licence.alias("operator")
-    return (Licence.select(Licence, Person, operator, PremisesPerson, Premises)
-            .join(Person, on=(Licence.holder == Person.id))
-            .switch(Licence).join(operator, on=(Licence.operator == operator.id))
-            .join(PremisesPerson, on=(PremisesPerson.person == operator.holder))
-            .join(Premises, on=(PremisesPerson.premises == Premises.id))
-            .where(Licence.kind.in_(DRIVER_KINDS) & Licence.status.in_(LIVE_STATUSES) & flagged(Premises.id, user)))
-
-
-def proposed_gather(finders, record_type, record, user):
-    """links._gather de-duplicating through a set: a hub's thousands of connections cost linear, not quadratic,
-    time (Connection is a frozen dataclass, so hashable)."""
-    found, seen = [], set()
-    for finder, wants_user in finders:
-        for connection in (finder(record_type, record, user) if wants_user else finder(record_type, record)):
-            if connection not in seen and (connection.target_type, connection.target_id) != (record_type, record.id):
-                seen.add(connection)
-                found.append(connection)
-    return found
-
-
-def proposed_network(record_type, record, user, depth=links.NETWORK_DEPTH, limit=links.NETWORK_LIMIT):
-    """links.network that stops expanding records once the node limit is reached: the rest could only add edges
-    between nodes already drawn (thousands, near a hub), each record costing a connections() call to expand."""
-    start = (record_type, record.id)
-    nodes = {start: {"id": f"{record_type}-{record.id}", "label": links._label(record_type, record),
-                     "group": record_type, "url": links.record_url(record_type, record.id), "level": 0}}
-    edges, seen_edges, frontier, truncated, used = [], set(), [(record_type, record)], False, set()
-    for level in range(1, depth + 1):
-        following = []
-        for kind, current in frontier:
-            if len(nodes) >= limit:  # the one change
-                truncated = True
-                break
-            found = [(c, False) for c in links._gather([(f, True) for f in links._link_finders], kind, current, user)]
-            if kind != "intelligence":
-                found += [(c, True) for c in links.connections(kind, current, user)]
-            for connection, derived in found:
-                used.update(connection.entries)
-                key = (connection.target_type, connection.target_id)
-                if key not in nodes:
-                    if len(nodes) >= limit:
-                        truncated = True
-                        continue
-                    nodes[key] = {"id": f"{key[0]}-{key[1]}", "label": connection.label, "group": key[0],
-                                  "url": links.record_url(*key), "level": level}
-                    if level < depth:
-                        following.append(key)
-                edge = tuple(sorted([f"{kind}-{current.id}", nodes[key]["id"]])) + (connection.why,)
-                if edge not in seen_edges:
-                    seen_edges.add(edge)
-                    edges.append({"from": f"{kind}-{current.id}", "to": nodes[key]["id"], "label": connection.why,
-                                  "derived": derived})
-        frontier = links._fetch(following)
-    entries = sorted(used | {key[1] for key in nodes if key[0] == "intelligence"})
-    return {"nodes": list(nodes.values()), "edges": edges, "truncated": truncated, "entries": entries}
-
-
-PROPOSED_FUNCTIONS = [(links, "_co_named", proposed_co_named), (links, "flagging_entries", proposed_flagging_entries),
-                      (links, "repeat_sightings", proposed_repeat_sightings), (links, "_gather", proposed_gather),
-                      (links, "network", proposed_network),
-                      (licensing_links, "flagging_entries", proposed_flagging_entries),
-                      (licensing_links, "_operator_drivers", proposed_operator_drivers)]
-
-@contextmanager
-def proposed_finders():
-    """Swap the reshaped helpers into records.links and licensing.links for the run (the finders look them up
-    as module globals when called), restoring the product's afterwards."""
-    with ExitStack() as stack:
-        for module, name, replacement in PROPOSED_FUNCTIONS:
-            stack.enter_context(mock.patch.object(module, name, replacement))
-        yield
-
-
-def same_connections(app, user, chosen):
-    """Refuse the proposals unless they find exactly the product's connections (in any order among equals)."""
-    with app.test_request_context("/"), db.connection_context():
-        for kind in ("person", "premises", "vehicle"):
-            for record_id in chosen[kind][:20] + chosen.get(f"{kind} hub", []):
-                record = MODELS[kind].get_by_id(record_id)
-                before = sorted(map(repr, links.connections(kind, record, user)))
-                with proposed_finders():
-                    after = sorted(map(repr, links.connections(kind, record, user)))
-                if before != after:
-                    raise RuntimeError(f"the proposals find other connections for {kind} {record_id}")
-
-
 # --- the run ------------------------------------------------------------------------------------------
 
 def run_backend(backend, url, tables, chosen):
@@ -706,16 +548,6 @@ def run_backend(backend, url, tables, chosen):
         measure(m, app, client, user, chosen)
         hubs = [PAGES["person"].format(chosen["person hub"][0]), PAGES["premises"].format(chosen["premises hub"][0])]
         plans = slowest(app, client, statements, backend, hubs)
-        same_connections(app, user, chosen)
-        if backend == "sqlite":
-            # SQLite plans without statistics until something runs ANALYZE (PRAGMA optimize does when they are
-            # missing or stale); PostgreSQL's autovacuum keeps its own, as the VACUUM ANALYZE after the load did.
-            with db.connection_context():
-                started = time.perf_counter()
-                db.execute_sql("ANALYZE")
-                m.figures["analyze s"] = time.perf_counter() - started
-        with proposed_finders():
-            measure(m, app, client, user, chosen, " (proposed)")
         m.figures["load s"] = load
         if app.extensions.get("redis") is not None:
             app.get_redis().shutdown()  # the embedded server would otherwise outlive its folder
@@ -757,7 +589,7 @@ def report(counts, generated, figures, plans, chosen, elapsed):
     def row(key):
         return f"| {key} | {cells(sqlite, key)} | {cells(pg, key)} | {(sqlite.get(key) or pg[key])['found']:,.0f} |"
 
-    keys = [k for k in pg if k not in ("SELECT 1", "connect, SELECT 1, close", "load s", "analyze s")]
+    keys = [k for k in pg if k not in ("SELECT 1", "connect, SELECT 1, close", "load s")]
     header = ["| Call | SQLite p50 ms | SQLite p95 ms | SQLite × SELECT 1 | SQLite statements | PostgreSQL p50 ms "
               "| PostgreSQL p95 ms | PostgreSQL × SELECT 1 | PostgreSQL statements | Found |",
               "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
@@ -776,46 +608,31 @@ def report(counts, generated, figures, plans, chosen, elapsed):
         f"{sqlite['load s']:.0f} s and PostgreSQL in {pg['load s']:.0f} s.",
         "",
         "Timed in process, logged in as a police officer: pages through Flask's test client (everything the page "
-        "does, audit writes included); `connections()` and `network()` of records/links.py called alone. Typical "
-        "rows cycle through 100 random records named in intelligence. Each call runs at least "
+        "does, audit writes included), among them the second page of a hub's longest list of connections; "
+        "`connection_lists()` and `network()` of records/links.py called alone. Typical rows cycle through 100 "
+        "random records named in intelligence. Each call runs at least "
         f"{MIN_RUNS} times (and for {SECONDS_PER_CALL} s, up to {MAX_RUNS}) after up to {WARM_UP} warm-up calls; one "
         f"slower than {SLOW_CALL} s runs {SLOW_RUNS} times after one, one slower than {ONE_RUN} s only once (the "
         "p95 column says so). "
         f"Statements: SQL statements per call (median). ✗: p95 over the {GOAL_MS} ms goal. Found: "
-        "page bytes, or connections, or network nodes.",
-        "",
-        "### As built",
-        "",
-        *header,
-        *[row(k) for k in keys if "(proposed" not in k],
-        "",
-        "### With the proposals (applied ad hoc)",
-        "",
-        "Swapped into records/links.py and licensing/links.py for the run: the handling-code and flagging tests as "
-        "EXISTS probes of the one entry or premises at hand (`entry_id` probed against the readable entries, "
-        "`premises_id` against its flagging entries) instead of `IN (every entry the user reads)` and `IN (every "
-        "flagged premises)`, in `_co_named`, `repeat_sightings`, `flagging_entries` and `_operator_drivers`; "
-        "`_gather` de-duplicating through a set instead of a list; `network()` expanding no further record once "
-        "the node limit is reached (a cut view then lacks edges among drawn nodes that later records would have "
-        f"added); on SQLite, ANALYZE ({sqlite['analyze s']:.1f} s; without statistics SQLite drives "
-        "`_operator_drivers` from every driver licence instead of from the premises' people). No new index: the "
-        "link tables' (record, entry) and (entry, record) indexes serve every probe. Checked to find exactly the "
-        "product's connections for 20 typical records of each kind and the hubs.",
+        f"page bytes, or connections in all (a page lists the first {links.TOP} of each list), or network nodes. "
+        "SQLite's planner statistics are the product's own: PRAGMA optimize as each request's connection closes "
+        "(core.db.optimize) analyses the tables the first pages use.",
         "",
         *header,
-        *[row(k) for k in keys if "(proposed" in k],
+        *[row(k) for k in keys],
         "",
         f"SELECT 1: SQLite {sqlite['SELECT 1']['p50'] * 1e6:.0f} µs, PostgreSQL {pg['SELECT 1']['p50'] * 1e6:.0f} µs "
         f"(median). A page's own connection (core.db opens one per request; connect, SELECT 1, close): SQLite "
         f"{sqlite['connect, SELECT 1, close']['p50'] * 1000:.2f} ms, PostgreSQL "
         f"{pg['connect, SELECT 1, close']['p50'] * 1000:.2f} ms. Whole run {elapsed / 60:.1f} min.",
         "",
-        "### Where the hub pages' time goes, as built",
+        "### Where the hub pages' time goes",
         "",
         "Each statement of one request for the hub person's and the hub premises' page, re-run alone (every row "
         "fetched) and grouped by its SQL: all of them together, and the costliest, with the plan of its slowest "
-        "run. Whatever the page takes beyond its SELECTs is Python (building thousands of connections, "
-        "`_gather`'s de-duplication, the template) and the audit writes.",
+        "run. Whatever the page takes beyond its SELECTs is Python (peewee building the SQL, the template) and the "
+        "audit writes.",
     ]
     for backend, found in plans.items():
         for item in found:

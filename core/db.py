@@ -1,14 +1,16 @@
 """The database: one proxy every model binds to, opened from DATABASE_URL, a connection per request."""
+import logging
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
-from peewee import DatabaseProxy, Model, SqliteDatabase
+from peewee import DatabaseProxy, Model, OperationalError, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner, template
 from playhouse.schema_diff import diff_models
 
 db = DatabaseProxy()
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,9 +37,23 @@ def all_models():
 def open_database(url):
     """Connect lazily to the database at url, with foreign keys enforced on SQLite."""
     if url.startswith("sqlite"):
-        # WAL lets the web and the worker read while the other writes; busy_timeout waits for locks.
-        return connect(url, pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000})
+        # WAL lets the web and the worker read while the other writes; busy_timeout waits for locks;
+        # analysis_limit bounds the ANALYZE that optimize() may run, as SQLite advises.
+        return connect(url, pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000,
+                                     "analysis_limit": 400})
     return connect(url)
+
+
+def optimize():
+    """Let SQLite refresh its query planner's statistics where they are missing or stale: PRAGMA optimize, which
+    SQLite advises running before a connection closes (and now and then on one kept open). Usually a no-op; after
+    an import or a migration it ANALYZEs the tables this connection used. Without statistics SQLite drives some
+    of records/links.py's joins from the wrong table. PostgreSQL keeps its own (autovacuum)."""
+    if is_sqlite() and not db.is_closed() and not db.in_transaction():
+        try:
+            db.execute_sql("PRAGMA optimize")
+        except OperationalError as error:  # busy: the next connection to close tries again
+            log.warning("PRAGMA optimize skipped: %s", error)
 
 
 def init_app(app):
@@ -51,6 +67,7 @@ def init_app(app):
     @app.teardown_appcontext
     def _close(exc):
         if not db.is_closed():
+            optimize()
             db.close()
 
     app.cli.add_command(db_cli)

@@ -1,12 +1,12 @@
 """What licensing adds to a person's, vehicle's or premises' page: licences, hearings, and the connections that
 run through licences (people sharing a licensed vehicle, drivers of an operator whose premises are flagged)."""
 from flask import url_for
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from licensing.models import DRIVER_KINDS, LIVE_STATUSES, HearingInvitation, HearingLicence, Licence, PanelHearing
 from core.models import Organisation
-from records.links import (Connection, Section, connection_finder, flagged_premises, flagging_entries, link_finder,
-                           record_section)
+from records.links import (Connection, Section, collect, connection_finder, direct_links, first_of_each, flagged,
+                           flagging_entries, link_finder, record_section)
 from records.models import PREMISES_ROLES, Person, Premises, PremisesPerson, Vehicle
 
 
@@ -52,75 +52,74 @@ def hearings_section(record_type, record, user):
     return Section("Panel hearings", rows, "")
 
 
-@connection_finder
-def shared_licensed_vehicles(record_type, record):
+@connection_finder(person="People holding licences on the same vehicle")
+def shared_licensed_vehicles(record_type, ids, user, limit, offset=0):
     """People who share a vehicle: both hold licences on it."""
-    if record_type != "person":
-        return []
     mine = Licence.alias("mine")
-    rows = (Licence.select(Licence, Person, Vehicle)
+    rows = (Licence.select(mine.holder.alias("record_id"), Person.id.alias("target_id"), Person.name.alias("name"),
+                           Vehicle.registration.alias("registration"), Licence.number.alias("number"))
             .join(Person, on=(Licence.holder == Person.id))
             .switch(Licence).join(Vehicle, on=(Licence.vehicle == Vehicle.id))
             .join(mine, on=(mine.vehicle == Vehicle.id))
-            .where((mine.holder == record.id) & (Licence.holder != record.id))
-            .order_by(Person.name))
-    return [Connection("shared_vehicle", licence.holder.name, "person", licence.holder.id,
-                       f"Both hold licences on vehicle {licence.vehicle.registration} ({licence.number})")
-            for licence in rows]
+            .where(mine.holder.in_(ids) & (Licence.holder != mine.holder))
+            # one row per licence, even where the person holds two on the vehicle
+            .group_by(mine.holder, Person.id, Person.name, Vehicle.registration, Licence.id, Licence.number))
+    order = [fn.LOWER(Person.name), Person.id, Licence.number]
+    return collect(first_of_each(rows, mine.holder, order, limit, offset),
+                   lambda row: Connection("shared_vehicle", row["name"], "person", row["target_id"],
+                                          f"Both hold licences on vehicle {row['registration']} ({row['number']})"))
 
 
-def _operator_drivers(user):
-    """Live driver licences whose operator's holder owns or operates flagged premises, with those premises:
-    rows of (driver licence, operator licence, premises, role)."""
+def _why(row):
+    return (f"Driver licence {row['number']} is with operator {row['operator']}, whose holder is "
+            f"{PREMISES_ROLES.get(row['role'], row['role']).lower()} of {row['premises']} (flagged premises)")
+
+
+@connection_finder(premises="Drivers for an operator whose holder runs these flagged premises",
+                   person="Flagged premises of an operator they drive for")
+def drivers_of_flagged_operators(record_type, ids, user, limit, offset=0):
+    """Drivers licensed to an operator whose holder owns or operates flagged premises: on the premises' page the
+    drivers, on a driver's page the premises. Only live driver licences count."""
     operator = Licence.alias("operator")
-    return (Licence.select(Licence, Person, operator, PremisesPerson, Premises)
+    if record_type == "premises":
+        # Which premises are flagged first (see vehicles_at_flagged_premises): only those have drivers to list.
+        flagging = flagging_entries(user, ids)
+        if not flagging:
+            return {}
+        record, which = PremisesPerson.premises, PremisesPerson.premises.in_(list(flagging))
+    else:
+        record, which = Licence.holder, Licence.holder.in_(ids) & flagged(Premises.id, user)
+    rows = (Licence.select(record.alias("record_id"), Person.id.alias("person_id"), Person.name.alias("person"),
+                           Licence.number.alias("number"), operator.number.alias("operator"),
+                           PremisesPerson.role.alias("role"), Premises.id.alias("premises_id"),
+                           Premises.name.alias("premises"))
             .join(Person, on=(Licence.holder == Person.id))
             .switch(Licence).join(operator, on=(Licence.operator == operator.id))
             .join(PremisesPerson, on=(PremisesPerson.person == operator.holder))
             .join(Premises, on=(PremisesPerson.premises == Premises.id))
-            .where(Licence.kind.in_(DRIVER_KINDS) & Licence.status.in_(LIVE_STATUSES)
-                   & Premises.id.in_(flagged_premises(user))))
+            .where(which & Licence.kind.in_(DRIVER_KINDS) & Licence.status.in_(LIVE_STATUSES)))
+    listed = (Person if record_type == "premises" else Premises)
+    order = [fn.LOWER(listed.name), listed.id, Licence.number, PremisesPerson.role]
+    rows = list(first_of_each(rows, record, order, limit, offset))
+    if record_type == "person":  # the entries that flag the premises, for the page's audit
+        flagging = flagging_entries(user, {row["premises_id"] for row in rows})
 
-
-def _why(row):
-    link = row.operator.premisesperson
-    return (f"Driver licence {row.number} is with operator {row.operator.number}, whose holder is "
-            f"{PREMISES_ROLES.get(link.role, link.role).lower()} of {link.premises.name} (flagged premises)")
-
-
-@connection_finder
-def drivers_of_flagged_operators(record_type, record, user):
-    """Drivers licensed to an operator whose premises are flagged: on the premises' page the drivers, on a
-    driver's page the premises."""
-    if record_type == "premises":
-        rows = list(_operator_drivers(user).where(Premises.id == record.id).order_by(Person.name))
-    elif record_type == "person":
-        rows = list(_operator_drivers(user).where(Licence.holder == record.id))
-    else:
-        return []
-    # The entries that flag the premises, for the page's audit.
-    flagging = flagging_entries(user, {row.operator.premisesperson.premises.id for row in rows})
-    found = []
-    for row in rows:
-        premises = row.operator.premisesperson.premises
-        entries = tuple(sorted(flagging.get(premises.id, ())))
+    def connection(row):
+        entries = tuple(sorted(flagging.get(row["premises_id"], ())))
         if record_type == "premises":
-            found.append(Connection("operator_driver", row.holder.name, "person", row.holder.id, _why(row), entries))
-        else:
-            found.append(Connection("operator_driver", premises.name, "premises", premises.id, _why(row), entries))
-    return found
+            return Connection("operator_driver", row["person"], "person", row["person_id"], _why(row), entries)
+        return Connection("operator_driver", row["premises"], "premises", row["premises_id"], _why(row), entries)
+    return collect(rows, connection)
 
 
-@link_finder
-def licensed_vehicles(record_type, record, user):
+@link_finder("person", "vehicle")
+def licensed_vehicles(record_type, ids, user, limit, offset=0):
     """A licence holder and the vehicle on the licence, for the network view."""
     if record_type == "person":
-        rows = Licence.select(Licence, Vehicle).join(Vehicle).where(Licence.holder == record.id)
-        return [Connection("licence", licence.vehicle.registration, "vehicle", licence.vehicle.id,
-                           f"licence {licence.number}") for licence in rows]
-    if record_type == "vehicle":
-        rows = Licence.select(Licence, Person).join(Person, on=(Licence.holder == Person.id)).where(
-            Licence.vehicle == record.id)
-        return [Connection("licence", licence.holder.name, "person", licence.holder.id,
-                           f"licence {licence.number}") for licence in rows]
-    return []
+        mine, theirs, label, other = Licence.holder, Licence.vehicle, Vehicle.registration, "vehicle"
+    else:
+        mine, theirs, label, other = Licence.vehicle, Licence.holder, Person.name, "person"
+    return direct_links(ids, mine, theirs, label, Licence.number,
+                        lambda row: Connection("licence", row["label"], other, row["target_id"],
+                                               f"licence {row['detail']}"),
+                        limit, offset)

@@ -3,7 +3,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pyvis
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
+                   url_for)
 from flask_login import current_user
 from playhouse.flask_utils import get_object_or_404
 
@@ -36,7 +37,7 @@ def _linked(record_type, record):
     """What a record page shows below the record: the registered sections and the derived connections. Every
     intelligence entry they show or were derived from is audited in one listing row."""
     sections = links.record_sections(record_type, record, acting_user())
-    connections = links.connections(record_type, record, acting_user())
+    connections = links.connection_lists(record_type, record, acting_user())
     intelligence.listed([i for section in sections for i in section.entries] + links.entries_used(connections),
                         acting_user(), f"{record_type} {record.id} page")
     return {"sections": sections, "connections": connections, "record_type": record_type,
@@ -221,7 +222,7 @@ def intelligence_new():
 
 def _entry_page(entry, reason):
     intelligence.read(entry, acting_user(), reason)
-    linked = [(kind, record, links.connections(kind, record, acting_user()))
+    linked = [(kind, record, links.connection_lists(kind, record, acting_user()))
               for kind, record in intelligence.linked_records(entry)]
     intelligence.listed([i for _, _, found in linked for i in links.entries_used(found)], acting_user(),
                         f"connections on entry {entry.id} page")
@@ -251,7 +252,42 @@ def intelligence_open(entry_id):
     return _entry_page(entry, form.reason.data)
 
 
-# -- the network view
+# -- a record's connections, one list at a time, and the network view
+
+def _connections_page(record_type, record):
+    """One list of the record's derived connections (?list=, the first it has unless given), a page at a time."""
+    titles = links.list_titles(record_type)
+    key = request.args.get("list") or titles[0][0]
+    page = max(1, request.args.get("page", 1, type=int))
+    per_page = current_app.config["PER_PAGE"]
+    found = links.connection_list(record_type, record, acting_user(), key, (page - 1) * per_page, per_page) \
+        or abort(404)
+    if page > 1 and not found.connections:  # past the end (the list has shrunk, or the address was edited)
+        return redirect(url_for(request.endpoint, **request.view_args, list=key))
+    audit.record("connections.view", record, user=acting_user(), reason=key)
+    intelligence.listed(links.entries_used([found]), acting_user(), f"{key} of {record_type} {record.id}")
+    return render_template("records/connections.html", record=record, record_type=record_type, found=found,
+                           titles=titles, page=Page(found.connections, page, per_page, found.total),
+                           record_url=links.record_url(record_type, record.id), link_url=links.record_url)
+
+
+@bp.route("/records/people/<int:person_id>/connections")
+def person_connections(person_id):
+    """List one kind of the person's derived connections in full, a page at a time."""
+    return _connections_page("person", get_object_or_404(Person, Person.id == person_id))
+
+
+@bp.route("/records/vehicles/<int:vehicle_id>/connections")
+def vehicle_connections(vehicle_id):
+    """List one kind of the vehicle's derived connections in full, a page at a time."""
+    return _connections_page("vehicle", get_object_or_404(Vehicle, Vehicle.id == vehicle_id))
+
+
+@bp.route("/records/premises/<int:premises_id>/connections")
+def premises_connections(premises_id):
+    """List one kind of the premises' derived connections in full, a page at a time."""
+    return _connections_page("premises", get_object_or_404(Premises, Premises.id == premises_id))
+
 
 def _network_page(record_type, record):
     data = links.network(record_type, record, acting_user())

@@ -1,5 +1,6 @@
 """The app as a whole: factory and config, security headers, error pages, CSRF, local assets, health."""
 import re
+from datetime import datetime
 
 import pytest
 from helpers import PASSWORD, csrf_token_from
@@ -153,3 +154,27 @@ def test_health_says_unhealthy_when_redis_is_unreachable(settings):
     response = app.test_client().get("/health")
     assert response.status_code == 503
     assert response.json["database"] == "ok" and response.json["redis"].startswith("error")
+
+
+def test_sqlite_gathers_planner_statistics_as_a_request_closes(app, client, database_url, make_user, log_in):
+    """core.db.optimize runs PRAGMA optimize before each request's connection closes, so the tables a page used
+    have statistics (without them SQLite plans some of the link queries from the wrong table)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps its own statistics")
+    from core.db import db
+    from records import intelligence
+    from records.models import Person
+
+    def analysed():
+        if not db.execute_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            return set()
+        return {table for table, in db.execute_sql("SELECT DISTINCT tbl FROM sqlite_stat1").fetchall()}
+
+    constable = make_user("police")
+    person = Person.create(name="Statistics Subject")
+    intelligence.create_entry(constable, text="Seen.", source_evaluation=2, intelligence_assessment="B",
+                              handling_code="P", occurred_at=datetime(2026, 11, 1, 20), person_ids=[person.id])
+    assert "intelligence_person" not in analysed()
+    log_in(constable)
+    assert client.get(f"/records/people/{person.id}").status_code == 200
+    assert "intelligence_person" in analysed()

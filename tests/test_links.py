@@ -63,8 +63,13 @@ def graph(app, make_org, make_user):
             "officer": officer, "partner": make_user("partner")}
 
 
+def connections(record_type, record, user):
+    """Every derived connection of a record, all of each list."""
+    return [c for found in links.connection_lists(record_type, record, user, limit=1000) for c in found.connections]
+
+
 def found(record_type, record, user):
-    return {(c.kind, c.target_type, c.label) for c in links.connections(record_type, record, user)}
+    return {(c.kind, c.target_type, c.label) for c in connections(record_type, record, user)}
 
 
 def test_derived_connections_on_a_hand_built_graph_for_the_police(graph):
@@ -102,7 +107,7 @@ def test_connections_through_c_coded_entries_are_not_derived_for_those_who_may_n
 
 
 def test_each_connection_says_why(graph):
-    why = {c.label: c.why for c in links.connections("premises", graph["premises"]["office"], graph["constable"])}
+    why = {c.label: c.why for c in connections("premises", graph["premises"]["office"], graph["constable"])}
     assert why["EB02AAA"] == "Recorded at Taxi office (flagged) in 2 intelligence entries"
     assert why["Dan1"] == ("Driver licence D-1 is with operator OP-1, whose holder is owner of Taxi office "
                            "(flagged premises)")
@@ -181,10 +186,10 @@ def test_seed_demo_links_three_drivers_to_two_premises_once(app, runner, client)
     assert {link.person_id for link in IntelligencePerson.select()} == holders and len(holders) == 3
     constable = User.by_email("police@example.org")
     takeaway = Premises.get(Premises.name == TAKEAWAY)
-    kinds = {c.kind for c in links.connections("premises", takeaway, constable)}
+    kinds = {c.kind for c in connections("premises", takeaway, constable)}
     assert "repeat_vehicle" in kinds
     office = Premises.get(Premises.name == TAXI_OFFICE)
-    assert "operator_driver" in {c.kind for c in links.connections("premises", office, constable)}
+    assert "operator_driver" in {c.kind for c in connections("premises", office, constable)}
     # The demo's pages draw: the takeaway's record and its network, as the demo police officer.
     password = next(line.split()[2] for line in first.output.splitlines() if "police@example.org" in line)
     assert login(client, "police@example.org", password).status_code == 302
@@ -217,8 +222,8 @@ def test_only_entries_read_without_a_reason_derive_anything_and_each_is_audited(
     assert found("vehicle", vehicles["V3"], colleague) == set()
     assert found("person", people["Dan1"], colleague) == {
         ("shared_vehicle", "person", "Dan2"), ("operator_driver", "premises", "Taxi office")}
-    assert premises["takeaway"].id not in {p for p, in links.flagged_premises(colleague).tuples()}
-    assert premises["takeaway"].id in {p for p, in links.flagged_premises(graph["constable"]).tuples()}
+    assert premises["takeaway"].id not in links.flagging_entries(colleague, [premises["takeaway"].id])
+    assert premises["takeaway"].id in links.flagging_entries(graph["constable"], [premises["takeaway"].id])
 
     log_in(colleague)
     data = network_data(client, f"/records/premises/{premises['takeaway'].id}/network")
@@ -232,8 +237,8 @@ def test_only_entries_read_without_a_reason_derive_anything_and_each_is_audited(
     # one listing row names them (with the entries the Intelligence section shows).
     office_entries = sorted(e.id for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "P")
                             .where(IntelligenceEntry.intelligence_assessment == "B"))
-    connections = links.connections("premises", premises["office"], colleague)
-    assert links.entries_used(connections) == office_entries
+    lists = links.connection_lists("premises", premises["office"], colleague)
+    assert links.entries_used(lists) == office_entries
     before = len(listing_rows(colleague))
     client.get(f"/records/premises/{premises['office'].id}")
     rows = listing_rows(colleague)[before:]
@@ -247,21 +252,22 @@ def test_only_entries_read_without_a_reason_derive_anything_and_each_is_audited(
 def test_the_author_derives_from_their_own_c_coded_entries_with_the_ids_audited(client, log_in, graph):
     takeaway = graph["premises"]["takeaway"]
     restricted = sorted(e.id for e in IntelligenceEntry.select().where(IntelligenceEntry.handling_code == "C"))
-    repeat = [c for c in links.connections("premises", takeaway, graph["constable"]) if c.kind == "repeat_vehicle"]
+    repeat = [c for c in connections("premises", takeaway, graph["constable"]) if c.kind == "repeat_vehicle"]
     assert len(repeat) == 1 and list(repeat[0].entries) == restricted
     log_in(graph["constable"])
     client.get(f"/records/premises/{takeaway.id}")
     assert all(str(i) in listing_rows(graph["constable"])[-1].reason for i in restricted)
 
 
-def test_the_network_looks_up_each_level_together(app, graph, monkeypatch):
-    """Nodes a level adds are read in one query per record type, never one at a time."""
+def test_the_network_asks_for_each_level_at_once(app, graph, monkeypatch):
+    """A level's records are asked for together, one query per finder and record type: the network of an owner of
+    10 premises costs the queries of an owner of 2, and no node is looked up on its own."""
     owner = Person.create(name="Landlord")
 
     def fail(*args, **kwargs):
         raise AssertionError("a node looked up on its own")
 
-    lookups = []
+    counts = []
     for n in (2, 10):
         for i in range(len(PremisesPerson.select().where(PremisesPerson.person == owner)), n):
             PremisesPerson.create(person=owner, role="owner", premises=Premises.create(
@@ -273,9 +279,10 @@ def test_the_network_looks_up_each_level_together(app, graph, monkeypatch):
             data = links.network("person", owner, graph["constable"])
         monkeypatch.undo()
         assert len([node for node in data["nodes"] if node["group"] == "premises"]) == n
-        lookups.append(len([sql for sql in statements if sql.startswith('SELECT "t1"."id", "t1"."name", "t1"."type"')
-                            and '"t1"."id" IN' in sql]))
-    assert lookups == [1, 1]
+        # Level 2 reached: the units are connected to each other through their common owner.
+        assert any(edge["label"] == "Also owned by Landlord" for edge in data["edges"])
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
 
 
 def test_the_licences_section_costs_the_same_queries_for_2_and_10_licences(client, log_in, graph, monkeypatch):
@@ -293,3 +300,162 @@ def test_the_licences_section_costs_the_same_queries_for_2_and_10_licences(clien
         assert html.count(council.name) >= n
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+# -- bounded pages: the first TOP of each list, "and N more", the rest a page at a time
+
+def note(constable, people=(), vehicles=(), premises=(), grade="B"):
+    """A P-coded entry by constable naming these records."""
+    return intelligence.create_entry(
+        constable, text="Seen together.", source_evaluation=2, intelligence_assessment=grade, handling_code="P",
+        occurred_at=datetime(2026, 11, 1, 20), person_ids=[p.id for p in people],
+        vehicle_ids=[v.id for v in vehicles], premises_ids=[p.id for p in premises])
+
+
+def busy_records(graph, n, tag):
+    """A person and a takeaway with n of every kind of link a record page lists: co-operators, people named with
+    the person's premises and vehicle, licence holders on the person's vehicle, flagged premises of the operator
+    the person drives for; vehicles seen twice at the takeaway, premises with the same owner, drivers of the
+    operator whose holder runs it; and n entries naming the person."""
+    constable, council = graph["constable"], graph["officer"].organisation
+    person = Person.create(name=f"{tag} Person")
+    owner = Person.create(name=f"{tag} Owner")
+    takeaway = Premises.create(name=f"{tag} Takeaway", type="takeaway", address="1 Busy Street")
+    van = Vehicle.create(registration=f"{tag}01VAN")
+    PremisesPerson.create(premises=takeaway, person=person, role="owner")
+    PremisesPerson.create(premises=takeaway, person=owner, role="operator")
+    operator = Licence.create(kind="phv_operator", number=f"{tag}-OP", holder=owner, authority=council,
+                              status="granted")
+    Licence.create(kind="phv_driver", number=f"{tag}-D", holder=person, authority=council, status="granted",
+                   operator=operator)
+    Licence.create(kind="phv_vehicle", number=f"{tag}-V", holder=person, authority=council, status="granted",
+                   vehicle=van)
+    for i in range(n):
+        other = Person.create(name=f"{tag} Other {i:02d}")
+        PremisesPerson.create(premises=takeaway, person=other, role="operator")
+        note(constable, people=[person, other], vehicles=[van], premises=[takeaway])
+        Licence.create(kind="phv_vehicle", number=f"{tag}-V{i}", holder=other, authority=council,
+                       status="granted", vehicle=van)
+        Licence.create(kind="phv_driver", number=f"{tag}-D{i}", holder=other, authority=council,
+                       status="granted", operator=operator)
+        office = Premises.create(name=f"{tag} Office {i:02d}", type="taxi_office", address=f"{i} Rank Street")
+        PremisesPerson.create(premises=office, person=owner, role="owner")
+        note(constable, premises=[office])
+        shop = Premises.create(name=f"{tag} Shop {i:02d}", type="shop", address=f"{i} Market Street")
+        PremisesPerson.create(premises=shop, person=person, role="owner")
+        car = Vehicle.create(registration=f"{tag}{i:02d}CAR")
+        note(constable, vehicles=[car], premises=[takeaway])
+        note(constable, vehicles=[car], premises=[takeaway])
+    return person, takeaway
+
+
+def test_a_record_page_costs_the_same_queries_however_much_is_linked(client, log_in, graph, monkeypatch):
+    """Several linked rows of every kind, or many: the person's and the premises' pages run the same statements,
+    and with many each list shows its first TOP and says how many more there are."""
+    few, many = 3, links.TOP + 12
+    records = {"few": busy_records(graph, few, "FW"), "many": busy_records(graph, many, "MN")}
+    log_in(graph["constable"])
+    counts, more = {}, {}
+    for size, (person, takeaway) in records.items():
+        for url in (f"/records/people/{person.id}", f"/records/premises/{takeaway.id}"):
+            client.get(url)  # first sight of each table, for SQLite's statistics (core.db.optimize)
+            statements = count_queries(monkeypatch)
+            html = client.get(url).get_data(as_text=True)
+            monkeypatch.undo()
+            counts.setdefault(url.split("/")[2], []).append(len(statements))
+            if size == "many":
+                more[url.split("/")[2]] = sorted(int(n) for n in re.findall(r"and (\d+) more", html))
+    assert counts["people"][0] == counts["people"][1] and counts["premises"][0] == counts["premises"][1], counts
+    beyond = many - links.TOP
+    # The person: the owner co-operates and runs one more flagged premises; its Intelligence and Premises sections
+    # show 20 of its entries and of its shops and takeaway. The takeaway: the van is seen there too, the person
+    # drives for its operator, and 3 entries per other record name it.
+    assert more["people"] == sorted([beyond + 1, beyond, beyond, beyond, beyond + 1,
+                                     many - links.SECTION_ENTRIES, many + 1 - links.SECTION_ENTRIES])
+    assert more["premises"] == sorted([beyond + 1, beyond, beyond + 1, 3 * many - links.SECTION_ENTRIES])
+    person = records["many"][0]
+    html = client.get(f"/records/people/{person.id}").get_data(as_text=True)
+    assert f'href="/intelligence?person={person.id}">and {many - links.SECTION_ENTRIES} more</a>' in html
+    # The rest of the person's premises are a list on the connections page, alphabetical as the section is.
+    rest = f"/records/people/{person.id}/connections?list=owners_and_operators"
+    assert f'href="{rest}">and {many + 1 - links.SECTION_ENTRIES} more</a>' in html
+    names = re.findall(r">(MN (?:Shop \d+|Takeaway))</a>", client.get(rest).get_data(as_text=True).split("<h2")[1])
+    assert names == sorted(names) and len(names) == many + 1
+
+
+def test_each_list_shows_its_first_few_and_the_rest_a_page_at_a_time(app, client, log_in, graph):
+    """Co-operators are listed alphabetically: the page shows the first TOP and "and N more", which opens the whole
+    list, a page at a time, each person exactly once, in the same order."""
+    n = links.TOP + 7
+    person, _ = busy_records(graph, n, "PG")
+    everyone = [f"PG Other {i:02d}" for i in range(n)] + ["PG Owner"]
+    log_in(graph["constable"])
+    html = client.get(f"/records/people/{person.id}").get_data(as_text=True)
+    block = html.split("Owners and operators of the same premises")[1].split("</table>")[0]
+    assert re.findall(r">(PG O[^<]*)</a>", block) == everyone[:links.TOP]
+    more = f"/records/people/{person.id}/connections?list=co_owners"
+    assert f'href="{more}">and {n + 1 - links.TOP} more</a>' in html
+    app.config["PER_PAGE"] = 5
+    listed = []
+    for page in range(1, 5):  # 18 people, 5 a page
+        answer = client.get(f"{more}&page={page}")
+        assert answer.status_code == 200
+        listed += re.findall(r">(PG O[^<]*)</a>", answer.get_data(as_text=True).split("<h2")[1])
+    assert listed == everyone
+    past = client.get(f"{more}&page=5")  # past the end: back to the first page
+    assert past.status_code == 302 and past.location == more
+    assert client.get(f"/records/people/{person.id}/connections?list=no_such_list").status_code == 404
+    assert client.get(f"/records/vehicles/{graph['vehicles']['V1'].id}/connections?list=co_owners").status_code == 404
+    viewed = AuditEvent.select().where((AuditEvent.action == "connections.view")
+                                       & (AuditEvent.record_id == person.id)).count()
+    assert viewed == 4  # each page shown is audited; the refused ones are not
+
+
+def test_a_page_audits_the_entries_behind_the_connections_it_shows_and_no_others(client, log_in, graph):
+    """People named with the person's premises, strongest first: the one named there three times leads; the
+    listing row names the entries behind the TOP shown, and the list's own page names the rest when it shows
+    them."""
+    constable = graph["constable"]
+    person = Person.create(name="Regular")
+    cafe = Premises.create(name="Cafe", type="takeaway", address="9 Quay")
+    others = [Person.create(name=f"Visitor {i:02d}") for i in range(links.TOP + 3)]
+    note(constable, people=[person], premises=[cafe])
+    behind = {other.id: [note(constable, people=[other], premises=[cafe]).id] for other in others}
+    strongest = others[-1]
+    behind[strongest.id] += [note(constable, people=[strongest], premises=[cafe]).id for _ in range(2)]
+    log_in(constable)
+    html = client.get(f"/records/people/{person.id}").get_data(as_text=True)
+    block = html.split("People named with the same premises in intelligence")[1].split("</table>")[0]
+    shown = re.findall(r">(Visitor \d+)</a>", block)
+    assert shown[0] == strongest.name and len(shown) == links.TOP
+    assert "Both named with Cafe in intelligence (3 entries naming them there)" in block
+    by_name = {other.name: other.id for other in others}
+    row = listing_rows(constable)[-1]
+    audited = {int(i) for i in row.reason.split("entries ")[1].split(", ")}
+    shown_entries = {e for name in shown for e in behind[by_name[name]]}
+    hidden = {e for other in others if other.name not in shown for e in behind[other.id]}
+    assert shown_entries <= audited and not hidden & audited and len(hidden) == 3
+    client.get(f"/records/people/{person.id}/connections?list=named_with_premises")
+    assert hidden <= {int(i) for i in listing_rows(constable)[-1].reason.split("entries ")[1].split(", ")}
+
+
+def test_the_network_stops_at_its_node_limit(app, graph):
+    """An owner of 30 premises, each named with them in an entry, drawn with room for 10 nodes: 10 are drawn, the
+    view says it is cut, no record is expanded further, and only entries behind what is drawn are audited."""
+    constable = graph["constable"]
+    owner = Person.create(name="Big Landlord")
+    for i in range(30):
+        unit = Premises.create(name=f"Unit {i:02d}", type="shop", address=f"{i} Arcade")
+        PremisesPerson.create(premises=unit, person=owner, role="owner")
+        note(constable, people=[owner], premises=[unit])
+    with app.test_request_context():
+        data = links.network("person", owner, constable, limit=10)
+        whole = links.network("person", owner, constable)
+    assert len(data["nodes"]) == 10 and data["truncated"]
+    assert {node["level"] for node in data["nodes"]} == {0, 1}  # nothing beyond the first step
+    drawn = {node["id"] for node in data["nodes"]}
+    assert all(edge["from"] in drawn and edge["to"] in drawn for edge in data["edges"])
+    assert set(data["entries"]) == {int(node["id"].split("-")[1]) for node in data["nodes"]
+                                    if node["group"] == "intelligence"}
+    # With room, the premises' own entries are two steps out and their common owner links them to each other.
+    assert len(whole["nodes"]) == 61 and not whole["truncated"] and len(whole["entries"]) == 30
