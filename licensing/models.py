@@ -139,12 +139,11 @@ class Licence(BaseModel):
 
     @classmethod
     def matching_ids(cls, q):
-        """Ids of licences whose holder's name or alias contains q, whose number is q (in any case) or whose
-        vehicle's registration is q (in any spelling): a UNION, so each way of matching uses its own index
-        rather than one OR across three joined tables."""
+        """Ids of licences whose holder's name or alias matches q (as Person.matching_ids matches names), whose
+        number is q (in any case) or whose vehicle's registration is q (in any spelling): a UNION, so each way of
+        matching uses its own index rather than one OR across three joined tables."""
         term = q.strip()
-        holders = Person.select(Person.id).where(Person.name.contains(term) | Person.aliases.contains(term))
-        ids = (cls.select(cls.id).where(cls.holder.in_(holders))
+        ids = (cls.select(cls.id).where(cls.holder.in_(Person.matching_ids(term)))
                | cls.select(cls.id).where(cls.number == term.upper()))
         mark = registration(term)
         if mark:
@@ -334,7 +333,7 @@ def review_queue(authority_id, sort="due", status=None, category=None, q=None):
             (flag.licence == Licence.id) & flag.closed_at.is_null() & (flag.category == category))))
     if q:
         term = q.strip()
-        query = query.where(Person.name.contains(term) | (Licence.number == term.upper()))
+        query = query.where(Licence.holder.in_(Person.matching_ids(term)) | (Licence.number == term.upper()))
     order = {
         "due": (SQL("next_due").asc(nulls="LAST"), SQL("last_flagged").desc()),
         "flags": (SQL("open_flags").desc(), SQL("next_due").asc(nulls="LAST")),
