@@ -50,26 +50,31 @@ class Person(BaseModel):
     def search(cls, q):
         query = cls.select().order_by(fn.LOWER(cls.name), cls.id)
         if q:
-            query = query.where(cls.id.in_(cls.matching_ids(q)))
+            query = query.where(cls.named(q))
         return query
 
     @classmethod
-    def matching_ids(cls, q):
-        """Ids of the people one of whose names (the name or an alias) matches q, the one way a person's name is
-        searched. Case does not matter, in any alphabet ("ÉMILE" finds "Émile"); accents do; % and _ are
-        ordinary characters; runs of spaces count as one. Three or more characters match anywhere in a name;
-        two match the start of a word ("ng" finds "Kevin Ng" and "Ngozi", not "Wong"); one matches nobody.
-        Answered by the trigram indexes of migration 0010."""
+    def named(cls, q, column=None):
+        """A condition that column (Person.id, or a foreign key to person) is someone one of whose names (the name
+        or an alias) matches q: the one way a person's name is searched. Case does not matter, in any alphabet
+        ("ÉMILE" finds "Émile"); accents do; % and _ are ordinary characters; runs of spaces count as one. Three or
+        more characters match anywhere in a name; two match the start of a word ("ng" finds "Kevin Ng" and
+        "Ngozi", not "Wong"); one matches nobody. Answered by the trigram indexes of migration 0010."""
+        column = cls.id if column is None else column
         term = " ".join((q or "").split())
         if len(term) < 2:
-            return cls.select(cls.id).where(SQL("1 = 0"))
+            return SQL("1 = 0")
         if len(term) == 2:
             term = " " + term  # every indexed line starts with a space, so this is the start of a word
         if is_sqlite():
             # One FTS5 phrase: with the trigram tokenizer, a case-insensitive substring, whatever it contains.
             phrase = '"' + term.replace('"', '""') + '"'
-            return SQL("(SELECT rowid FROM person_name_search WHERE person_name_search MATCH ?)", [phrase])
-        return cls.select(cls.id).where(names_text().contains(term))  # ILIKE, with % and _ escaped
+            return column.in_(SQL("(SELECT rowid FROM person_name_search WHERE person_name_search MATCH ?)", [phrase]))
+        # = ANY(ARRAY(...)) rather than IN (...): inside an OR (as Licence.matching has it) PostgreSQL would test IN
+        # row by row over a scan of the whole table, and an array it probes through column's index. ILIKE, with %
+        # and _ escaped, is answered by the trigram index.
+        people = Person.select(Person.id).where(names_text().contains(term))
+        return column == fn.ANY(fn.ARRAY(people))
 
     def __str__(self):
         return self.name

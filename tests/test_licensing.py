@@ -272,6 +272,37 @@ def test_queue_sorts_filters_and_exports(app, client, log_in, world, make_org):
     assert AuditEvent.select().where(AuditEvent.action == "review-queue.export").exists()
 
 
+def test_every_queue_sort_and_filter_and_its_pages(app, client, log_in, world):
+    officer, constable, council = world["officer"], world["constable"], world["council"]
+    zoe = workflow.create_licence(officer, kind="phv_driver", number="PH-3001", holder=Person.create(name="Zoe Adams"),
+                                  authority=council, status="granted")
+    abe = workflow.create_licence(officer, kind="phv_driver", number="PH-3002", holder=Person.create(name="Abe Zane"),
+                                  authority=council, status="applied")
+    adrian = world["licence"]  # held by Adrian Testwell
+    with app.app_context():
+        for licence, category in ((zoe, "conduct"), (zoe, "conduct"), (abe, "cse_concern"), (adrian, "conduct")):
+            workflow.raise_flag(licence, category, "A concern.", constable)
+        workflow.recommend(zoe, "warn", "Grounds", [], constable, due_on=date(2030, 3, 1))
+        workflow.recommend(adrian, "warn", "Grounds", [], constable, due_on=date(2030, 1, 1))
+        workflow.close_flag(Flag.get(Flag.licence == adrian.id), "Dealt with.", officer)  # queued by its recommendation
+
+    def queue(**arguments):
+        return [row.number for row in review_queue(council.id, **arguments)]
+
+    assert queue(sort="due") == ["PH-1001", "PH-3001", "PH-3002"]  # earliest decision due first, none last
+    assert queue(sort="flags") == ["PH-3001", "PH-3002", "PH-1001"]  # 2 open flags, 1, none
+    assert queue(sort="flagged") == ["PH-3002", "PH-3001", "PH-1001"]  # latest open flag first
+    assert queue(sort="holder") == ["PH-3002", "PH-1001", "PH-3001"]  # Abe, Adrian, Zoe
+    assert queue(status="applied") == ["PH-3002"] and queue(category="conduct") == ["PH-3001"]
+    assert queue(q="zoe") == ["PH-3001"] and queue(q="ph-3002", sort="holder") == ["PH-3002"]
+    adrian_row = next(row for row in review_queue(council.id) if row.id == adrian.id)
+    assert (adrian_row.open_flags, adrian_row.last_flagged, adrian_row.next_due) == (0, None, date(2030, 1, 1))
+    app.config["PER_PAGE"] = 2
+    log_in(officer)
+    second = client.get("/licensing/queue?sort=holder&page=2").get_data(as_text=True)
+    assert "3 in all" in second and "PH-3001" in second and "PH-3002" not in second and "PH-1001" not in second
+
+
 def test_opening_a_flag_is_an_audited_read_and_the_authority_can_close_it(app, client, log_in, world):
     with app.app_context():
         flag = workflow.raise_flag(world["licence"], "conduct", "<script>alert(1)</script>", world["constable"])
@@ -416,6 +447,7 @@ def test_search_matches_name_alias_number_and_registration_and_lists_each_licenc
     assert found("testwell", status="granted", authority_id=council.id) == ["PH-1001", "AB12CDE"]
     assert found("testwell", flagged=True) == []
     assert vehicle_licence.id in {licence.id for licence in Licence.search(q="holloway")}
+    assert found(None) == ["AB12CDE", "PH-1001"]  # with no term, the register newest first
 
 
 def test_licence_search_matches_holders_names_as_the_records_search_does(app, client, log_in, world):
