@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from test_api import bearer
+from test_intelligence import count_queries
 
 from core import auth
 from core.audit import AuditEvent
@@ -301,6 +302,31 @@ def test_every_queue_sort_and_filter_and_its_pages(app, client, log_in, world):
     log_in(officer)
     second = client.get("/licensing/queue?sort=holder&page=2").get_data(as_text=True)
     assert "3 in all" in second and "PH-3001" in second and "PH-3002" not in second and "PH-1001" not in second
+
+
+def test_the_queue_and_the_register_pages_run_as_many_statements_for_many_rows_as_for_one(
+        app, client, log_in, world, monkeypatch):
+    officer, constable, council = world["officer"], world["constable"], world["council"]
+    log_in(officer)
+
+    def statements(path):
+        ran = count_queries(monkeypatch)
+        assert client.get(path).status_code == 200
+        monkeypatch.undo()
+        return len(ran)
+
+    with app.app_context():
+        workflow.raise_flag(world["licence"], "conduct", "A concern.", constable)
+    one = [statements(path) for path in ("/licensing/queue", "/licensing/queue?sort=holder", "/licences?q=testwell")]
+    for n in range(4):
+        licence = workflow.create_licence(officer, kind="phv_vehicle", number=f"PV-{n}",
+                                          holder=Person.create(name=f"Ann Testwell {n}"), authority=council,
+                                          status="granted", vehicle=Vehicle.create(registration=f"AB{n}2CDE"))
+        with app.app_context():
+            workflow.raise_flag(licence, "conduct", "A concern.", constable)
+            workflow.recommend(licence, "warn", "Grounds", [], constable)
+    many = [statements(path) for path in ("/licensing/queue", "/licensing/queue?sort=holder", "/licences?q=testwell")]
+    assert many == one
 
 
 def test_opening_a_flag_is_an_audited_read_and_the_authority_can_close_it(app, client, log_in, world):
