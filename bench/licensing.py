@@ -23,7 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -511,14 +511,8 @@ def report(counts, generated, figures, sizes, largest_licences, checked, elapsed
 
 def main():
     """Run this benchmark alone; at full scale, rewrite only its section of BENCHMARKS.md."""
-    from bench.__main__ import BENCHMARKS_FILE, HEADER, machine, rewrite, section
-    ran_on = machine()
-    body = run()
-    if SCALE == 1:
-        text = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
-        BENCHMARKS_FILE.write_text(rewrite(text, NAME, section(NAME, body, ran_on, datetime.now(timezone.utc))))
-    else:
-        print(body)  # a scaled-down check: its figures are not the benchmark's, so BENCHMARKS.md keeps its own
+    from bench.__main__ import run_alone
+    run_alone(sys.modules[__name__], full_scale=SCALE == 1)
     for backend, plans in run.plans.items():
         for label, plan in plans.items():
             print(f"\n{backend} {label}:\n{plan}")
