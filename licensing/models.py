@@ -353,7 +353,7 @@ class ReviewQueue:
                                  queued.c.next_due]).bind(db)
         if status or q or self.sort == "holder":
             keys = keys.join(Licence, on=(Licence.id == queued.c.licence_id))
-            if q or self.sort == "holder":
+            if self.sort == "holder":
                 keys = keys.join(Person, on=(Licence.holder == Person.id))
         if status:
             keys = keys.where(Licence.status == status)
@@ -384,7 +384,7 @@ class ReviewQueue:
                                page.c.last_flagged.bind_to(Licence), page.c.next_due.bind_to(Licence))
                 .join(page, on=(page.c.licence_id == Licence.id))
                 .switch(Licence).join(Person, on=(Licence.holder == Person.id))
-                .where(Licence.authority == self.authority_id)
+                .where(Licence.authority == self.authority_id)  # the keys' copied authority, checked on the licence
                 .order_by(*_queue_order(self.sort), Licence.id))
 
 

@@ -73,7 +73,7 @@ class Person(BaseModel):
         # = ANY(ARRAY(...)) rather than IN (...): inside an OR (as Licence.matching has it) PostgreSQL would test IN
         # row by row over a scan of the whole table, and an array it probes through column's index. ILIKE, with %
         # and _ escaped, is answered by the trigram index.
-        people = Person.select(Person.id).where(names_text().contains(term))
+        people = cls.select(cls.id).where(names_text().contains(term))
         return column == fn.ANY(fn.ARRAY(people))
 
     def __str__(self):
