@@ -430,6 +430,7 @@ def run_backend(backend, url, tables, terms, expected, queue_authorities, larges
 
 def run():
     started = time.perf_counter()
+    load = os.getloadavg()[0]
     tables = generate()
     generated = time.perf_counter() - started
     counts = {model.__name__: len(rows) for model, (_, rows) in tables.items()}
@@ -462,10 +463,10 @@ def run():
     run.plans = {backend: m.plans for backend, m in measured.items()}  # for a caller who wants the plans
     sizes = sorted(len(queue) for queue in queue_of.values())
     return report(counts, generated, {b: m.figures for b, m in measured.items()}, sizes, largest_licences,
-                  len(expected), time.perf_counter() - started)
+                  len(expected), load, time.perf_counter() - started)
 
 
-def report(counts, generated, figures, sizes, largest_licences, checked, elapsed):
+def report(counts, generated, figures, sizes, largest_licences, checked, load, elapsed):
     sqlite, pg = figures["sqlite"], figures["postgresql"]
 
     def cells(of, key):
@@ -504,7 +505,8 @@ def report(counts, generated, figures, sizes, largest_licences, checked, elapsed
         *[f"| {key} | {cells(sqlite, key)} | {cells(pg, key)} | {sqlite[key]['found']:,.0f} |" for key in keys],
         "",
         f"SELECT 1: SQLite {sqlite['SELECT 1']['p50'] * 1e6:.0f} µs, PostgreSQL {pg['SELECT 1']['p50'] * 1e6:.0f} µs "
-        f"(median). Whole run {elapsed / 60:.1f} min.",
+        f"(median). Whole run {elapsed / 60:.1f} min; 1-minute load average as the run began {load:.2f} (anything "
+        "else on the machine shares its cores).",
     ]
     return "\n".join(lines)
 

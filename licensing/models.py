@@ -351,10 +351,9 @@ class ReviewQueue:
         queued = _concerns(authority_id).alias("queued")
         keys = Select([queued], [queued.c.licence_id, queued.c.open_flags, queued.c.last_flagged,
                                  queued.c.next_due]).bind(db)
-        if status or q or self.sort == "holder":
+        on_licence = bool(status or q)
+        if on_licence:
             keys = keys.join(Licence, on=(Licence.id == queued.c.licence_id))
-            if self.sort == "holder":
-                keys = keys.join(Person, on=(Licence.holder == Person.id))
         if status:
             keys = keys.where(Licence.status == status)
         if category:
@@ -363,10 +362,15 @@ class ReviewQueue:
         if q:
             term = q.strip()
             keys = keys.where(Person.named(term, Licence.holder) | (Licence.number == term.upper()))
+        self.counted = keys  # the holder sort's joins below order the keys and do not change how many there are
+        if self.sort == "holder":
+            if not on_licence:
+                keys = keys.join(Licence, on=(Licence.id == queued.c.licence_id))
+            keys = keys.join(Person, on=(Licence.holder == Person.id))
         self.keys = keys.order_by(*_queue_order(self.sort), queued.c.licence_id)
 
     def count(self):
-        return self.keys.count()
+        return self.counted.count()
 
     def paginate(self, page, per_page):
         return self._rows(self.keys.paginate(page, per_page))
