@@ -65,6 +65,19 @@ def rewrite(text, name, new_section):
     return text.rstrip() + "\n\n" + new_section + "\n"
 
 
+def run_alone(benchmark, full_scale):
+    """Run one benchmark on its own (python -m bench.NAME): rewrite its section of BENCHMARKS.md after a
+    full-scale run, or print the figures of a scaled-down check, which are not the benchmark's."""
+    ran_on = machine()
+    body = benchmark.run()
+    if full_scale:
+        text = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
+        BENCHMARKS_FILE.write_text(rewrite(text, benchmark.NAME,
+                                           section(benchmark.NAME, body, ran_on, datetime.now(timezone.utc))))
+    else:
+        print(body)
+
+
 def main():
     ran_on = machine()
     print(f"Machine: {ran_on}\n")

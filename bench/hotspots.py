@@ -315,12 +315,8 @@ def run():
 
 def main():
     """Run this benchmark alone and rewrite only its section of BENCHMARKS.md."""
-    from bench.__main__ import BENCHMARKS_FILE, HEADER, machine, rewrite, section
-    ran_on = machine()
-    body = run()
-    text = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
-    BENCHMARKS_FILE.write_text(rewrite(text, NAME, section(NAME, body, ran_on, datetime.now(timezone.utc))))
-    print(f"\nWrote {BENCHMARKS_FILE}")
+    from bench.__main__ import run_alone
+    run_alone(sys.modules[__name__], full_scale=True)
     return 0
 
 

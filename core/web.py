@@ -46,11 +46,19 @@ def _int_arg(name, default, low, high):
 
 
 def paginate(query, per_page=None):
-    """Page a peewee query by ?page= and ?per_page= (capped at 200)."""
+    """Page a peewee query (or anything with its count() and paginate(page, per_page)) by ?page= and ?per_page=
+    (capped at 200). The page is read first: a first page that is not full, or any page short of full, says
+    how many rows there are, so most searches need no COUNT. A page past the end shows the last page."""
     per_page = _int_arg("per_page", per_page or current_app.config["PER_PAGE"], 1, 200)
+    page = _int_arg("page", 1, 1, 10 ** 6)
+    items = list(query.paginate(page, per_page))
+    if len(items) < per_page and (items or page == 1):
+        return Page(items=items, page=page, per_page=per_page, total=(page - 1) * per_page + len(items))
     total = query.count()
-    page = _int_arg("page", 1, 1, max(1, math.ceil(total / per_page)))
-    return Page(items=list(query.paginate(page, per_page)), page=page, per_page=per_page, total=total)
+    last = max(1, math.ceil(total / per_page))
+    if page > last:
+        page, items = last, list(query.paginate(last, per_page))
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def api_list(page, serialise):

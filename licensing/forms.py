@@ -111,7 +111,8 @@ class HearingForm(FlaskForm):
 
     def __init__(self, *args, authority=None, licences=(), **kwargs):
         super().__init__(*args, licences=licences, **kwargs)
-        live = Licence.search(authority_id=authority.id).where(Licence.status.in_(LIVE_STATUSES))
+        live = (Licence.search(authority_id=authority.id).where(Licence.status.in_(LIVE_STATUSES))
+                .order_by(Person.name, Licence.number))
         offered = list(live.where(Licence.id.in_(list(licences) or [0]))) + list(live.limit(500))
         labels = {licence.id: f"{licence.number} · {licence.holder.name} · {licence.status}" for licence in offered}
         self.licences.choices = choices(labels.items())

@@ -1,9 +1,10 @@
 """Licences and their history, flags, recommendations, decisions and panel hearings."""
 from datetime import date, datetime
 
-from peewee import JOIN, SQL, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, TextField, fn
+from peewee import (JOIN, SQL, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, ModelSelect,
+                    Select, TextField, Value, fn)
 
-from core.db import BaseModel
+from core.db import BaseModel, db
 from core.models import Organisation, User
 from core.timeutil import utcnow
 from records.models import Person, Vehicle
@@ -121,13 +122,14 @@ class Licence(BaseModel):
 
     @classmethod
     def search(cls, q=None, status=None, flagged=None, authority_id=None):
-        """Search by holder name or alias, licence number or vehicle registration."""
-        query = (cls.select(cls, Person, Organisation, Vehicle)
+        """Search by holder name or alias, licence number or vehicle registration (matching), ordered by holder
+        name; with no q, the register newest first, which the primary key's index gives without a sort."""
+        query = (LicenceSearch(cls, (cls, Person, Organisation, Vehicle))
                  .join(Person, on=(cls.holder == Person.id))
                  .switch(cls).join(Organisation, on=(cls.authority == Organisation.id))
                  .switch(cls).join(Vehicle, JOIN.LEFT_OUTER, on=(cls.vehicle == Vehicle.id)))
         if q:
-            query = query.where(cls.id.in_(cls.matching_ids(q)))
+            query = query.where(cls.matching(q))
         if status:
             query = query.where(cls.status == status)
         if authority_id:
@@ -135,24 +137,35 @@ class Licence(BaseModel):
         if flagged is True:
             query = query.where(fn.EXISTS(Flag.select(Flag.id).where((Flag.licence == cls.id)
                                                                      & Flag.closed_at.is_null())))
-        return query.order_by(Person.name, cls.number)
+        return query.order_by(Person.name, cls.number, cls.id) if q else query.order_by(cls.id.desc())
 
     @classmethod
-    def matching_ids(cls, q):
-        """Ids of licences whose holder's name or alias contains q, whose number is q (in any case) or whose
-        vehicle's registration is q (in any spelling): a UNION, so each way of matching uses its own index
-        rather than one OR across three joined tables."""
+    def matching(cls, q):
+        """A condition that the licence's holder is named q (Person.named), its number is q (in any case) or its
+        vehicle's registration is q (in any spelling). Each part tests a column of the licence itself, so the OR
+        is answered from three indexes (SQLite's multi-index OR, PostgreSQL's BitmapOr), each licence once."""
         term = q.strip()
-        holders = Person.select(Person.id).where(Person.name.contains(term) | Person.aliases.contains(term))
-        ids = (cls.select(cls.id).where(cls.holder.in_(holders))
-               | cls.select(cls.id).where(cls.number == term.upper()))
+        condition = Person.named(term, cls.holder) | (cls.number == term.upper())
         mark = registration(term)
-        if mark:
-            ids |= cls.select(cls.id).join(Vehicle, on=(cls.vehicle == Vehicle.id)).where(Vehicle.registration == mark)
-        return ids
+        if mark:  # registrations are unique, so this is one vehicle at most
+            condition |= cls.vehicle == Vehicle.select(Vehicle.id).where(Vehicle.registration == mark)
+        return condition
 
     def __str__(self):
         return f"{self.kind_label} {self.number}"
+
+
+class LicenceSearch(ModelSelect):
+    """Licence.search()'s query. Its joins add the holder's, the authority's and the vehicle's columns to each
+    licence and never a row (each is one row by a foreign key, and only the vehicle may be missing), so it is
+    counted on the licence table alone, under the same WHERE. A condition on a joined table therefore fails
+    loudly in count() rather than being counted wrongly: filter on the licence's own columns."""
+
+    def count(self, database=None, clear_limit=False):
+        # A bare SELECT COUNT(*) (peewee's count() wraps its query in another): with no WHERE, SQLite counts the
+        # rows of a b-tree without reading them.
+        licences = Licence.select(fn.COUNT(SQL("*")))
+        return (licences if self._where is None else licences.where(self._where)).scalar()
 
 
 class LicenceEvent(BaseModel):
@@ -312,45 +325,95 @@ QUEUE_SORTS = {
 }
 
 
-def review_queue(authority_id, sort="due", status=None, category=None, q=None):
-    """The licensing authority's review queue: one row per licence with an open flag or an undecided
-    recommendation, carrying open_flags, last_flagged and next_due (the earliest undecided due date)."""
-    flag = Flag.alias("open_flag")
-    recommendation = Recommendation.alias("open_recommendation")
-    decision = Decision.alias("its_decision")
-    open_flags = flag.select(fn.COUNT(flag.id)).where((flag.licence == Licence.id) & flag.closed_at.is_null())
-    last_flagged = flag.select(fn.MAX(flag.raised_at)).where((flag.licence == Licence.id) & flag.closed_at.is_null())
-    undecided = ((recommendation.licence == Licence.id)
-                 & ~fn.EXISTS(decision.select(decision.id).where(decision.recommendation == recommendation.id)))
-    next_due = recommendation.select(fn.MIN(recommendation.due_on)).where(undecided)
-    query = (Licence.select(Licence, Person, open_flags.alias("open_flags"), last_flagged.alias("last_flagged"),
-                            next_due.alias("next_due"))
-             .join(Person, on=(Licence.holder == Person.id))
-             .where((Licence.authority == authority_id) & Licence.id.in_(_queued(authority_id))))
-    if status:
-        query = query.where(Licence.status == status)
-    if category:
-        query = query.where(fn.EXISTS(flag.select(flag.id).where(
-            (flag.licence == Licence.id) & flag.closed_at.is_null() & (flag.category == category))))
-    if q:
-        term = q.strip()
-        query = query.where(Person.name.contains(term) | (Licence.number == term.upper()))
-    order = {
+def _queue_order(sort):
+    """The ORDER BY of a queue sort, by the names of the queue's columns (or the licence's and holder's)."""
+    return {
         "due": (SQL("next_due").asc(nulls="LAST"), SQL("last_flagged").desc()),
         "flags": (SQL("open_flags").desc(), SQL("next_due").asc(nulls="LAST")),
         "flagged": (SQL("last_flagged").desc(nulls="LAST"),),
         "holder": (Person.name, Licence.number),
-    }[sort if sort in QUEUE_SORTS else "due"]
-    return query.order_by(*order, Licence.id)
+    }[sort]
 
 
-def _queued(authority_id):
-    """Ids of the authority's licences with an open flag or an undecided recommendation, found from its flags and
-    recommendations (through their copied authority) rather than by probing every licence it issued."""
-    return (Flag.select(Flag.licence).where((Flag.authority == authority_id) & Flag.closed_at.is_null())
-            | Recommendation.select(Recommendation.licence).where(
-                (Recommendation.authority == authority_id)
-                & ~fn.EXISTS(Decision.select(Decision.id).where(Decision.recommendation == Recommendation.id))))
+class ReviewQueue:
+    """The licensing authority's review queue: one row per licence with an open flag or an undecided
+    recommendation, carrying open_flags, last_flagged and next_due (the earliest undecided due date).
+
+    Two queries in one, so that a large authority's queue costs little more than one page of it: its keys
+    (licence ids and those three, grouped from the authority's open flags and undecided recommendations through
+    their copied authority, joined to the licence and its holder only when a filter or the sort needs them) are
+    counted, sorted and cut to a page, and only then are the page's rows joined to their licence and holder.
+    paginate(), the CSV export and the home page's panel take it as they would a query."""
+
+    def __init__(self, authority_id, sort="due", status=None, category=None, q=None):
+        self.authority_id = authority_id
+        self.sort = sort if sort in QUEUE_SORTS else "due"
+        queued = _concerns(authority_id).alias("queued")
+        keys = Select([queued], [queued.c.licence_id, queued.c.open_flags, queued.c.last_flagged,
+                                 queued.c.next_due]).bind(db)
+        on_licence = bool(status or q)
+        if on_licence:
+            keys = keys.join(Licence, on=(Licence.id == queued.c.licence_id))
+        if status:
+            keys = keys.where(Licence.status == status)
+        if category:
+            keys = keys.where(queued.c.licence_id.in_(Flag.select(Flag.licence).where(
+                (Flag.authority == authority_id) & Flag.closed_at.is_null() & (Flag.category == category))))
+        if q:
+            term = q.strip()
+            keys = keys.where(Person.named(term, Licence.holder) | (Licence.number == term.upper()))
+        self.counted = keys  # the holder sort's joins below order the keys and do not change how many there are
+        if self.sort == "holder":
+            if not on_licence:
+                keys = keys.join(Licence, on=(Licence.id == queued.c.licence_id))
+            keys = keys.join(Person, on=(Licence.holder == Person.id))
+        self.keys = keys.order_by(*_queue_order(self.sort), queued.c.licence_id)
+
+    def count(self):
+        return self.counted.count()
+
+    def paginate(self, page, per_page):
+        return self._rows(self.keys.paginate(page, per_page))
+
+    def limit(self, n):
+        return self._rows(self.keys.limit(n))
+
+    def __iter__(self):
+        return iter(self._rows(self.keys))
+
+    def _rows(self, keys):
+        page = keys.alias("page")
+        # bind_to puts the page's columns on each Licence (peewee would otherwise make a row object of the page).
+        return (Licence.select(Licence, Person, page.c.open_flags.bind_to(Licence),
+                               page.c.last_flagged.bind_to(Licence), page.c.next_due.bind_to(Licence))
+                .join(page, on=(page.c.licence_id == Licence.id))
+                .switch(Licence).join(Person, on=(Licence.holder == Person.id))
+                .where(Licence.authority == self.authority_id)  # the keys' copied authority, checked on the licence
+                .order_by(*_queue_order(self.sort), Licence.id))
+
+
+def review_queue(authority_id, sort="due", status=None, category=None, q=None):
+    """The authority's review queue (ReviewQueue), sorted by one of QUEUE_SORTS and filtered by licence status,
+    open flag category and text (the holder's name as Person.named matches it, or the licence number)."""
+    return ReviewQueue(authority_id, sort=sort, status=status, category=category, q=q)
+
+
+def _concerns(authority_id):
+    """One row per licence of the authority with an open flag or an undecided recommendation (found through their
+    copied authority rather than by probing every licence it issued): licence_id, open_flags, last_flagged and
+    next_due, grouped in one pass over both."""
+    decision = Decision.alias("its_decision")
+    flags = (Flag.select(Flag.licence.alias("licence_id"), Value(1).alias("is_flag"), Flag.raised_at.alias("raised_at"),
+                         SQL("NULL").alias("due_on"))
+             .where((Flag.authority == authority_id) & Flag.closed_at.is_null()))
+    undecided = (Recommendation.select(Recommendation.licence, Value(0), SQL("NULL"), Recommendation.due_on)
+                 .where((Recommendation.authority == authority_id)
+                        & ~fn.EXISTS(decision.select(decision.id).where(decision.recommendation == Recommendation.id))))
+    concerns = (flags + undecided).alias("concern")
+    return (Select([concerns], [concerns.c.licence_id, fn.SUM(concerns.c.is_flag).alias("open_flags"),
+                                fn.MAX(concerns.c.raised_at).alias("last_flagged"),
+                                fn.MIN(concerns.c.due_on).alias("next_due")])
+            .group_by(concerns.c.licence_id))
 
 
 def open_recommendations(licence_ids):

@@ -1,7 +1,8 @@
 """People, vehicles, premises and intelligence: what every agency logs (POLE: people, objects, locations, events)."""
-from peewee import CharField, DateField, DateTimeField, DoubleField, ForeignKeyField, IntegerField, TextField, fn
+from peewee import (SQL, CharField, DateField, DateTimeField, DoubleField, ForeignKeyField, IntegerField, TextField,
+                    Value, fn)
 
-from core.db import BaseModel
+from core.db import BaseModel, is_sqlite
 from core.models import Organisation, User
 from core.timeutil import utcnow
 from records.normalise import postcode, registration
@@ -32,6 +33,15 @@ class Person(BaseModel):
     created_at = DateTimeField(default=utcnow)
     created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
 
+    class Meta:
+        # Name search (migration 0010) on one backend each, so not declarable as fields or indexes here.
+        backend_objects = {
+            "sqlite": {"table": ["person_name_search"],
+                       "trigger": ["person_name_search_insert", "person_name_search_update",
+                                   "person_name_search_delete"]},
+            "postgresql": {"extension": ["pg_trgm"], "index": ["person_names_trgm"]},
+        }
+
     @property
     def alias_list(self):
         return [alias for alias in self.aliases.splitlines() if alias.strip()]
@@ -40,11 +50,40 @@ class Person(BaseModel):
     def search(cls, q):
         query = cls.select().order_by(fn.LOWER(cls.name), cls.id)
         if q:
-            query = query.where(cls.name.contains(q.strip()) | cls.aliases.contains(q.strip()))
+            query = query.where(cls.named(q))
         return query
+
+    @classmethod
+    def named(cls, q, column=None):
+        """A condition that column (Person.id, or a foreign key to person) is someone one of whose names (the name
+        or an alias) matches q: the one way a person's name is searched. Case does not matter, in any alphabet
+        ("ÉMILE" finds "Émile"); accents do; % and _ are ordinary characters; runs of spaces count as one. Three or
+        more characters match anywhere in a name; two match the start of a word ("ng" finds "Kevin Ng" and
+        "Ngozi", not "Wong"); one matches nobody. Answered by the trigram indexes of migration 0010."""
+        column = cls.id if column is None else column
+        term = " ".join((q or "").split())
+        if len(term) < 2:
+            return SQL("1 = 0")
+        if len(term) == 2:
+            term = " " + term  # every indexed line starts with a space, so this is the start of a word
+        if is_sqlite():
+            # One FTS5 phrase: with the trigram tokenizer, a case-insensitive substring, whatever it contains.
+            phrase = '"' + term.replace('"', '""') + '"'
+            return column.in_(SQL("(SELECT rowid FROM person_name_search WHERE person_name_search MATCH ?)", [phrase]))
+        # = ANY(ARRAY(...)) rather than IN (...): inside an OR (as Licence.matching has it) PostgreSQL would test IN
+        # row by row over a scan of the whole table, and an array it probes through column's index. ILIKE, with %
+        # and _ escaped, is answered by the trigram index.
+        people = cls.select(cls.id).where(names_text().contains(term))
+        return column == fn.ANY(fn.ARRAY(people))
 
     def __str__(self):
         return self.name
+
+
+def names_text():
+    """Every name a person goes by, as migration 0010 indexes it on PostgreSQL: the name and each alias on a line
+    of its own, each line starting with a space. The planner uses the index only for this very expression."""
+    return Value(" ").concat(Person.name).concat("\n ").concat(fn.REPLACE(Person.aliases, "\n", "\n "))
 
 
 class Vehicle(BaseModel):

@@ -27,6 +27,13 @@ def test_organisations_is_a_paginated_list_of_active_ones(client, make_user, mak
     assert body["page"] == 2 and body["per_page"] == 2 and body["total"] == 4
     assert [item["name"] for item in body["items"]] == ["Partner 2", user.organisation.name]
     assert set(body["items"][0]) == {"id", "name", "kind"}
+    # Totals are exact whether the page is full, short, or asked for past the end (which answers the last page).
+    for query, page, total, names in (("per_page=3&page=2", 2, 4, [user.organisation.name]),
+                                      ("per_page=10", 1, 4, None), ("per_page=2&page=9", 2, 4, None),
+                                      ("per_page=4&page=2", 1, 4, None)):
+        body = client.get(f"/api/v1/organisations?{query}", headers=bearer(auth.issue_token(user, "t"))).json
+        assert (body["page"], body["total"]) == (page, total), query
+        assert names is None or [item["name"] for item in body["items"]] == names
 
 
 def test_missing_wrong_and_revoked_tokens_get_401_json(client, make_user):

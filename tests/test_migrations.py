@@ -5,7 +5,8 @@ from peewee import DatabaseError, IntegrityError
 from playhouse.schema_diff import diff_models
 
 from core.audit import AuditEvent, AuditLogIsAppendOnly, record
-from core.db import all_models, db, migration_runner, open_database
+from core.db import (all_models, backend_objects, db, existing_objects, migration_runner, open_database,
+                     schema_difference)
 
 TARGETS = ["sqlite"] + (["postgres"] if TEST_DATABASE_URL else [])
 
@@ -34,8 +35,14 @@ def empty_database(request, tmp_path):
 def test_migrating_an_empty_database_to_head_matches_the_models(empty_database):
     applied = migration_runner().up()
     assert applied and applied[0] == "0001_foundation"
-    difference = diff_models(empty_database, all_models())
+    difference = schema_difference(empty_database, all_models())
     assert not difference, f"models and migrations disagree:\n{difference}"
+    # What the models name as this backend's own objects (name search's FTS5 table and triggers, or its GIN
+    # index) was made, and schema_difference set aside nothing else.
+    declared = backend_objects(empty_database, all_models())
+    assert declared and declared <= existing_objects(empty_database)
+    assert {index.name for index in diff_models(empty_database, all_models()).drop_indexes} == \
+        {name for kind, name in declared if kind == "index"}
     assert migration_runner().up() == []  # nothing left to apply
 
 
@@ -45,8 +52,10 @@ def test_every_migration_can_be_reverted_and_reapplied(empty_database):
     reverted = runner.down(applied[0])
     assert reverted == list(reversed(applied))
     assert not any(empty_database.table_exists(m._meta.table_name) for m in all_models())
+    assert not backend_objects(empty_database, all_models()) & existing_objects(empty_database)
     assert runner.up() == applied
-    assert not diff_models(empty_database, all_models())
+    assert not schema_difference(empty_database, all_models())
+    assert backend_objects(empty_database, all_models()) <= existing_objects(empty_database)
 
 
 def test_the_database_itself_refuses_to_change_or_delete_audit_entries(empty_database):

@@ -1,4 +1,5 @@
 """People, vehicles and premises: adding them through pages and the API, normalising, searching, auditing."""
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -6,6 +7,7 @@ from helpers import PASSWORD, csrf_token_from
 
 from core import auth
 from core.audit import AuditEvent
+from core.db import db, is_sqlite, migration_runner, open_database
 from records import workflow
 from records.models import Person, Premises, PremisesPerson, Vehicle
 
@@ -184,6 +186,53 @@ def test_search_without_a_query_explains_itself_and_lists_nothing(client, office
     assert not AuditEvent.search(action="records.search").exists()
     assert "Karen Mills" not in client.get("/records?q=%25").get_data(as_text=True)  # LIKE wildcards are literal
     assert "No registration contains" in client.get("/records?q=---").get_data(as_text=True)
+
+
+def test_names_match_in_any_case_literally_and_short_terms_at_the_start_of_a_word(client, officer, log_in):
+    for name, aliases in (("Émile Roux", []), ("Kevin Ng", ["Tom Bell"]), ("Ngozi Adebayo", []), ("Lisa Wong", []),
+                          ("Jo Anne Price", []), ("Jay Brook", ["Jo_Ann Brook"])):
+        workflow.create_person(officer, name, aliases=aliases)
+    log_in(officer)
+
+    def people(q):
+        page = client.get("/records", query_string={"q": q, "section": "people"}).get_data(as_text=True)
+        return sorted(re.findall(r'href="/records/people/\d+">([^<]+)</a>', page))
+
+    assert people("ÉMILE") == people("éMiLe r") == ["Émile Roux"]  # case, in any alphabet
+    assert people("Emile") == []  # accents count
+    assert people("ng") == ["Kevin Ng", "Ngozi Adebayo"]  # two letters: the start of a word, so not Wong
+    assert people("to") == ["Kevin Ng"]  # an alias's words too
+    assert people("bell") == ["Kevin Ng"] and people("ng tom") == []  # a name and an alias are apart
+    assert people("n") == [] and "at least two characters" in client.get("/records?q=n").get_data(as_text=True)
+    assert people("jo_ann") == ["Jay Brook"] and people("o%a") == []  # _ and % are no wildcards
+    assert people("  kevin   ng ") == ["Kevin Ng"]
+
+
+def test_name_search_reads_the_trigram_index_not_every_person(app):
+    """The planner can use migration 0010's index only for the very expression Person.matching_ids spells."""
+    query = Person.search("khan")
+    sql, params = query.sql()
+    if is_sqlite():
+        plan = " / ".join(row[3] for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+        assert "person_name_search VIRTUAL TABLE" in plan and "SCAN t1" not in plan, plan
+    else:
+        with db.atomic():
+            db.execute_sql("SET LOCAL enable_seqscan = off")  # a table this small would be read whole anyway
+            plan = " / ".join(row[0] for row in db.execute_sql("EXPLAIN " + sql, params))
+        assert "person_names_trgm" in plan, plan
+
+
+def test_migration_0010_indexes_the_people_already_recorded(tmp_path):
+    db.initialize(open_database(f"sqlite:///{tmp_path / 'old.db'}"))
+    runner = migration_runner()
+    runner.up("0009_licensing_search")
+    db.execute_sql("INSERT INTO person (id, name, aliases, created_at) "
+                   "VALUES (1, 'Cal Oldrow', 'Kal Ng', '2026-01-01')")
+    runner.up("0010_name_search")
+    assert [p.id for p in Person.search("oldrow")] == [1] and [p.id for p in Person.search("ng")] == [1]
+    assert runner.down("0010_name_search") == ["0010_name_search"]
+    assert not db.table_exists("person_name_search")
+    db.close()
 
 
 def test_each_search_section_pages_on_its_own(client, app, officer, log_in):
