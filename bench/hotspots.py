@@ -19,7 +19,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 
 import folium
 import numpy as np
