@@ -12,7 +12,6 @@ from datetime import date
 
 from flask import Blueprint, render_template
 from flask_login import current_user
-from matplotlib.figure import Figure
 
 from core.navigation import nav_link
 from core.timeutil import london_day_start, london_today, to_local
@@ -72,6 +71,8 @@ def share(part, whole):
 
 def bar_chart(labels, series, ylabel="", stacked=False):
     """An SVG bar chart: labels along the bottom; series is [(name, values)], drawn side by side or stacked."""
+    from matplotlib.figure import Figure  # matplotlib takes most of a second to import: only when a chart is drawn
+
     figure = Figure(figsize=(6.4, 2.8), dpi=100)
     axes = figure.subplots()
     positions = range(len(labels))

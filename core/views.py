@@ -1,8 +1,8 @@
 """Signing in and out, the home page, the user's own password, the health check, and the browser libraries maps use."""
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import folium
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_from_directory, url_for
 from flask_login import current_user
 from xstatic.pkg import leaflet, leaflet_markercluster
@@ -19,7 +19,8 @@ bp = Blueprint("core", __name__)
 ASSETS = {
     "leaflet": (Path(leaflet.BASE_DIR), None),
     "markercluster": (Path(leaflet_markercluster.BASE_DIR), None),
-    "folium": (Path(folium.__file__).resolve().parent / "templates", {"leaflet_heat.min.js"}),
+    # Found without importing folium, which only the map pages need.
+    "folium": (Path(find_spec("folium").origin).resolve().parent / "templates", {"leaflet_heat.min.js"}),
 }
 
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 from pyproj import Transformer
-from scipy import special, stats
+from scipy import special
 
 LATLON = "EPSG:4326"  # WGS 84, what geocoders and Leaflet speak
 BRITISH_NATIONAL_GRID = "EPSG:27700"
@@ -396,9 +396,11 @@ class EmergingHotspots:
 
 def _false_discovery_adjusted(p, analysed):
     """Benjamini-Hochberg adjusted p-values of each period's analysed cells, NaN elsewhere."""
+    from scipy.stats import false_discovery_control  # scipy.stats takes a second to import: only when asked
+
     adjusted = np.full(p.shape, np.nan)
     if analysed.any():
-        adjusted[:, analysed] = stats.false_discovery_control(p[:, analysed], axis=1, method="bh")
+        adjusted[:, analysed] = false_discovery_control(p[:, analysed], axis=1, method="bh")
     return adjusted
 
 

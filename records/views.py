@@ -1,8 +1,8 @@
 """Pages for people, vehicles, premises and intelligence: search, records, their links and their network."""
 from datetime import date, timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
-import pyvis
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, send_from_directory,
                    url_for)
 from flask_login import current_user
@@ -25,7 +25,8 @@ nav_link("records.search", "Search")
 nav_link("records.intelligence_list", "Intelligence")
 
 # vis-network as pyvis installs it: served from the package, never copied into the repo or fetched from a CDN.
-VIS_NETWORK = Path(pyvis.__file__).resolve().parent / "lib" / "vis-9.1.2"
+# Found without importing pyvis, which would import networkx into every process.
+VIS_NETWORK = Path(find_spec("pyvis").origin).resolve().parent / "lib" / "vis-9.1.2"
 
 # Each section of the search page: its heading, its search, and how many the overview shows.
 SECTIONS = {"people": ("People", Person.search), "vehicles": ("Vehicles", Vehicle.search),
